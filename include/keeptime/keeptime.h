@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * keeptime: checkpoint and restore the timers of Linux processes exactly.
+ *
+ * This is the installed public API of libkeeptime. Every symbol is prefixed
+ * kt_ (types, functions) or KT_ (macros, enum constants).
+ *
+ * Error convention, for every function that can fail: the return value is
+ * >= 0 on success and a negative errno value (-EINVAL, -EBUSY, ...) on
+ * failure. errno is not used to report errors. Output parameters are left
+ * untouched on failure unless the function says otherwise. The library never
+ * prints; it reports through return values, the optional report structures
+ * below and the log callback installed with kt_set_log().
+ *
+ * Options structures start with their own size (field "sz") so that they can
+ * grow without breaking callers built against an older header. Declare them
+ * with KT_OPTS(), which zeroes the rest and sets sz:
+ *
+ *	KT_OPTS(kt_create_opts, opts, .path = KT_PATH_LINEAR);
+ *	err = kt_timers_create(specs, n, &opts);
+ */
+#ifndef KEEPTIME_KEEPTIME_H
+#define KEEPTIME_KEEPTIME_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KT_VERSION_MAJOR 0
+#define KT_VERSION_MINOR 1
+#define KT_VERSION_PATCH 0
+
+#if defined(__GNUC__)
+#define KT_API	      __attribute__((visibility("default")))
+#define KT_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define KT_API
+#define KT_MUST_CHECK
+#endif
+
+/* Declare and initialise an options structure of type "struct TYPE". */
+#define KT_OPTS(TYPE, NAME, ...)                                               \
+	struct TYPE NAME = {.sz = sizeof(struct TYPE), __VA_ARGS__}
+
+/*
+ * The prctl that makes timer_create(2) take the wanted ID from the timer_t
+ * buffer (Linux >= 6.15). Defined here because C libraries built against
+ * older kernel headers do not have it.
+ */
+#define KT_PR_TIMER_CREATE_RESTORE_IDS	   77
+#define KT_PR_TIMER_CREATE_RESTORE_IDS_OFF 0
+#define KT_PR_TIMER_CREATE_RESTORE_IDS_ON  1
+#define KT_PR_TIMER_CREATE_RESTORE_IDS_GET 2
+
+/*
+ * The SIGEV_THREAD_ID target of a struct sigevent, as an lvalue: glibc
+ * before 2.41 does not name the field sigev_notify_thread_id.
+ */
+#ifdef sigev_notify_thread_id
+#define KT_SIGEV_TID(sevp) ((sevp)->sigev_notify_thread_id)
+#else
+#define KT_SIGEV_TID(sevp) ((sevp)->_sigev_un._tid)
+#endif
+
+/* The highest POSIX timer ID the kernel hands out; IDs are 0..KT_TIMER_ID_MAX.
+ */
+#define KT_TIMER_ID_MAX 2147483647
+
+/* --------------------------------------------------------------------- */
+/* Library information and logging                                        */
+/* --------------------------------------------------------------------- */
+
+/* The library's version as "MAJOR.MINOR.PATCH". Never fails. */
+KT_API const char *kt_version(void);
+
+enum kt_log_level {
+	KT_LOG_DEBUG = 0,
+	KT_LOG_INFO = 1,
+	KT_LOG_WARN = 2,
+	KT_LOG_ERROR = 3,
+};
+
+/*
+ * Receives every message the library logs: one complete line without a
+ * trailing newline. It may be called from any thread that calls into the
+ * library, and must not call back into the library.
+ */
+typedef void (*kt_log_fn)(enum kt_log_level level, const char *msg, void *ctx);
+
+/*
+ * Install the log callback (NULL: discard messages, the default) and the
+ * lowest level passed to it. Never fails. Not thread-safe with respect to
+ * concurrent calls into the library: install it once, at start-up.
+ */
+KT_API void kt_set_log(kt_log_fn fn, enum kt_log_level min_level, void *ctx);
+
+/* --------------------------------------------------------------------- */
+/* Kernel feature probes                                                   */
+/* --------------------------------------------------------------------- */
+
+/*
+ * Whether this kernel grants explicit POSIX timer IDs through
+ * prctl(PR_TIMER_CREATE_RESTORE_IDS) (Linux >= 6.15). The answer comes from
+ * prctl(..., GET), never from the kernel version, and is probed once per
+ * process and cached (thread-safe).
+ *
+ * Returns 1 if supported, 0 if not (the prctl failed with EINVAL), or a
+ * negative errno if the probe failed in an unexpected way (not cached).
+ */
+KT_API KT_MUST_CHECK int kt_explicit_ids_supported(void);
+
+/*
+ * The calling process's current PR_TIMER_CREATE_RESTORE_IDS flag.
+ * Returns 0 (OFF) or 1 (ON); -EOPNOTSUPP if the kernel lacks the prctl;
+ * another negative errno if the prctl failed otherwise.
+ */
+KT_API KT_MUST_CHECK int kt_restore_ids_flag(void);
+
+/* --------------------------------------------------------------------- */
+/* Creating POSIX timers at exact IDs                                      */
+/* --------------------------------------------------------------------- */
+
+/*
+ * One POSIX timer to create: the ID it must have, its clock and its
+ * sigevent. The sigevent goes to the kernel verbatim, with the kernel's
+ * meaning of sigev_notify: SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD (which the
+ * kernel treats like SIGEV_SIGNAL; glibc's thread emulation is not applied)
+ * and SIGEV_THREAD_ID with the target in KT_SIGEV_TID(&sev) (a tid of the
+ * calling process). Timers are created disarmed.
+ */
+struct kt_timer_spec {
+	int id;		     /* 0..KT_TIMER_ID_MAX */
+	clockid_t clock;     /* as for timer_create(2), CPU clocks included */
+	struct sigevent sev; /* passed to the kernel as is */
+};
+
+/* How the exact IDs are obtained. */
+enum kt_id_path {
+	/*
+	 * Explicit IDs when the kernel has them, the linear walk otherwise.
+	 * The environment variable KEEPTIME_FORCE_LINEAR=1 turns AUTO into
+	 * LINEAR, so that the fallback can be exercised on new kernels.
+	 */
+	KT_PATH_AUTO = 0,
+	/* prctl(PR_TIMER_CREATE_RESTORE_IDS) and raw timer_create; fails with
+	 * -EOPNOTSUPP on kernels without it. */
+	KT_PATH_EXPLICIT = 1,
+	/* Create and delete timers until the kernel's per-process counter
+	 * reaches each wanted ID (works on Linux >= 3.10). */
+	KT_PATH_LINEAR = 2,
+};
+
+/* Why a creation failed; KT_REASON_OK when it did not. */
+enum kt_reason {
+	KT_REASON_OK = 0,
+	/* An ID outside 0..KT_TIMER_ID_MAX, or a NULL spec array. -EINVAL */
+	KT_REASON_BAD_ID,
+	/* The same ID appears twice in the set. -EINVAL */
+	KT_REASON_DUPLICATE_ID,
+	/* The wanted ID is held by a live timer of this process. -EBUSY */
+	KT_REASON_ID_TAKEN,
+	/* KT_PATH_EXPLICIT on a kernel without the prctl. -EOPNOTSUPP */
+	KT_REASON_UNSUPPORTED,
+	/* The kernel returned an ID other than the one asked for (explicit
+	 * path) or other than the next one expected (linear path: the
+	 * counter is not where it should be, e.g. another thread created a
+	 * timer). -EPROTO */
+	KT_REASON_ID_MISMATCH,
+	/* Linear path: the kernel's counter is already past the wanted ID;
+	 * reaching it would mean wrapping through KT_TIMER_ID_MAX. -ERANGE */
+	KT_REASON_ID_PASSED,
+	/* Linear path: the walk would exceed the step or time bound. -E2BIG */
+	KT_REASON_BOUND,
+	/* A system call failed; sys_call and the return value say which and
+	 * how (EAGAIN: RLIMIT_SIGPENDING is exhausted). */
+	KT_REASON_SYSCALL,
+	/* The PR_TIMER_CREATE_RESTORE_IDS flag could not be put back as it
+	 * was found. -EPROTO or the prctl's error. */
+	KT_REASON_FLAG_RESTORE,
+};
+
+/* A short, static, English description of a reason. Never NULL. */
+KT_API const char *kt_reason_str(enum kt_reason reason);
+
+/*
+ * What a call to kt_timers_create() did, for callers that want more than
+ * the errno: which path it took, and on failure which timer, why, and how
+ * far it got. Filled on success and on failure when opts->report is set.
+ */
+struct kt_create_report {
+	enum kt_id_path path;  /* the path taken (never AUTO) */
+	enum kt_reason reason; /* KT_REASON_OK on success */
+	size_t index; /* index into the caller's array of the failing spec */
+	int id;	      /* the wanted ID at failure, or -1 */
+	int got_id;   /* the ID the kernel returned at failure, or -1 */
+	const char *sys_call;  /* name of the failing system call, or NULL */
+	int sys_err;	       /* its negative errno, or 0 */
+	uint64_t steps_done;   /* linear path: timer_create calls made */
+	uint64_t steps_needed; /* linear path: timer_create calls the walk needs
+				*/
+	uint64_t elapsed_ns;   /* time spent in the call */
+	uint64_t estimated_ns; /* linear path: estimated time of the whole walk
+				*/
+	int rollback_err;      /* 0, or the first error met while undoing */
+};
+
+/*
+ * Progress of a long linear walk: done and total are timer_create calls,
+ * eta_ns the estimated time left. Called from the creating thread, at most
+ * every 65536 steps; it must not create or delete POSIX timers.
+ */
+typedef void (*kt_progress_fn)(uint64_t done, uint64_t total, uint64_t eta_ns,
+			       void *ctx);
+
+/* The linear walk's step bound when kt_create_opts.max_steps is 0: about
+ * two minutes of walking at 1 us a step. */
+#define KT_LINEAR_DEFAULT_MAX_STEPS 100000000ULL
+/* kt_create_opts.max_steps value that removes the step bound. */
+#define KT_LINEAR_UNBOUNDED UINT64_MAX
+
+struct kt_create_opts {
+	size_t sz;	      /* sizeof(struct kt_create_opts) */
+	enum kt_id_path path; /* default KT_PATH_AUTO */
+	/* Linear path: refuse, before walking, a walk of more timer_create
+	 * calls than this. 0 means KT_LINEAR_DEFAULT_MAX_STEPS. */
+	uint64_t max_steps;
+	/* Linear path: refuse a walk estimated to take longer than this
+	 * (0: no time bound). The estimate comes from the first 1024 steps
+	 * of the walk itself; the walk also stops if it overruns. */
+	uint64_t max_ns;
+	kt_progress_fn progress; /* optional */
+	void *progress_ctx;
+	struct kt_create_report *report; /* optional output */
+};
+
+/*
+ * Create the POSIX timers of specs[0..n) in the calling process, each with
+ * exactly its ID, all or nothing.
+ *
+ * The set is created in ascending ID order whatever the order of the
+ * array; afterwards the kernel's next-ID counter is max(ID) + 1 on both
+ * paths. Before anything is created the set is checked: IDs in range and
+ * unique. On any failure every timer this call created is deleted and the
+ * PR_TIMER_CREATE_RESTORE_IDS flag is put back as it was found (and checked
+ * with GET), so the process's timers are exactly as before the call. The
+ * linear path cannot undo the counter advance of its walk: no kernel
+ * without the prctl lets anyone move it back.
+ *
+ * Explicit path: prctl ON, one raw timer_create(2) per timer with the
+ * wanted ID in a 32-bit buffer (glibc's timer_create is never used: it
+ * passes its own uninitialised buffer), a check of the returned ID, prctl
+ * back as found.
+ *
+ * Linear path: first checks that no wanted ID is held by a live timer; then
+ * for each wanted ID creates a timer with its clock and sigevent, keeps it
+ * when the kernel returned the wanted ID and deletes it otherwise. Every
+ * returned ID must be exactly the next one expected (IDs held by live
+ * timers are skipped by the kernel and accounted for); the first surprise
+ * stops the walk. The first create tells where the counter is and so how
+ * many steps the walk needs; a walk over the bound is refused before it
+ * starts.
+ *
+ * The caller must make sure that no other thread of the process creates
+ * POSIX timers during the call (explicit mode is process-wide). Concurrent
+ * calls into this function are serialised.
+ *
+ * opts may be NULL (all defaults).
+ *
+ * Returns 0 on success, or:
+ *   -EINVAL      an ID out of range, a duplicate ID, specs NULL with n > 0,
+ *                or invalid opts; nothing was created;
+ *   -EBUSY       a wanted ID is held by a live timer;
+ *   -EOPNOTSUPP  KT_PATH_EXPLICIT on a kernel without the prctl;
+ *   -EPROTO      the kernel returned an unexpected ID, or the prctl flag
+ *                could not be put back;
+ *   -ERANGE      linear path: the counter is already past a wanted ID;
+ *   -E2BIG       linear path: the walk exceeds max_steps or max_ns;
+ *   -ENOMEM      out of memory;
+ *   the negative errno of a failing system call (e.g. -EAGAIN when
+ *   RLIMIT_SIGPENDING is exhausted, -EINVAL for an invalid clock or
+ *   sigevent, -EOPNOTSUPP for an alarm clock without an RTC).
+ * opts->report, when set, tells which timer and why.
+ */
+KT_API KT_MUST_CHECK int kt_timers_create(const struct kt_timer_spec *specs,
+					  size_t n,
+					  const struct kt_create_opts *opts);
+
+/*
+ * Create one POSIX timer with exactly the given ID: kt_timers_create() with
+ * a set of one. A NULL sev means what it means to the kernel: SIGEV_SIGNAL
+ * with SIGALRM and sival_int = id. Returns 0 on success, the errors of
+ * kt_timers_create() otherwise.
+ */
+KT_API KT_MUST_CHECK int kt_timer_create_at(int id, clockid_t clock,
+					    const struct sigevent *sev,
+					    const struct kt_create_opts *opts);
+
+/*
+ * Write a one-line English explanation of a failed creation (no trailing
+ * newline) into buf, truncated to len bytes including the NUL. Returns the
+ * length the full message has (like snprintf), or -EINVAL for a NULL report.
+ */
+KT_API int kt_create_report_format(const struct kt_create_report *report,
+				   char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KEEPTIME_KEEPTIME_H */

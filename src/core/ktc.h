@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The freestanding core of keeptime: the exact-ID POSIX timer engine.
+ *
+ * Code under src/core/ uses no libc, no errno and no allocation: only
+ * compiler-provided headers, kernel uapi headers and raw system calls that
+ * return -errno. It is built with its own flags (see the Makefile) and the
+ * build fails if its objects reference any undefined symbol, so the same
+ * code can run inside a restorer blob as well as in libkeeptime.
+ *
+ * Every function returns >= 0 on success and -errno on failure.
+ */
+#ifndef KT_CORE_KTC_H
+#define KT_CORE_KTC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Kernel ABI: struct sigevent as the kernel reads it (64 bytes). */
+struct ktc_sigevent {
+	uint64_t value; /* sigev_value (sival_ptr / sival_int) */
+	int32_t signo;	/* sigev_signo */
+	int32_t notify; /* sigev_notify: SIGEV_SIGNAL 0, NONE 1, THREAD 2,
+			   THREAD_ID 4 */
+	int32_t tid;	/* sigev_notify_thread_id for SIGEV_THREAD_ID */
+	int32_t pad[11];
+};
+_Static_assert(sizeof(struct ktc_sigevent) == 64,
+	       "kernel sigevent is 64 bytes");
+
+/* One timer to create: the wanted ID, the clock and the sigevent. */
+struct ktc_timer_req {
+	int32_t id;
+	int32_t clock;
+	struct ktc_sigevent sev;
+};
+
+/* Values equal to enum kt_reason in <keeptime/keeptime.h> (checked there). */
+enum ktc_reason {
+	KTC_REASON_OK = 0,
+	KTC_REASON_BAD_ID,
+	KTC_REASON_DUPLICATE_ID,
+	KTC_REASON_ID_TAKEN,
+	KTC_REASON_UNSUPPORTED,
+	KTC_REASON_ID_MISMATCH,
+	KTC_REASON_ID_PASSED,
+	KTC_REASON_BOUND,
+	KTC_REASON_SYSCALL,
+	KTC_REASON_FLAG_RESTORE,
+	/* Core only: the set is not in ascending order (callers sort it). */
+	KTC_REASON_UNSORTED = 100,
+};
+
+/* What a creation did; see struct kt_create_report for the meaning. */
+struct ktc_report {
+	int reason;
+	size_t index;	      /* index into the request array */
+	int32_t id;	      /* wanted ID at failure, or -1 */
+	int32_t got_id;	      /* ID the kernel returned at failure, or -1 */
+	const char *sys_call; /* failing system call, or NULL */
+	int sys_err;	      /* its -errno, or 0 */
+	uint64_t steps_done;
+	uint64_t steps_needed;
+	uint64_t estimated_ns;
+	int rollback_err;
+};
+
+typedef void (*ktc_progress_fn)(uint64_t done, uint64_t total, uint64_t eta_ns,
+				void *ctx);
+
+struct ktc_linear_opts {
+	uint64_t max_steps; /* refuse walks of more timer_create calls */
+	uint64_t max_ns;    /* 0: no time bound */
+	ktc_progress_fn progress;
+	void *progress_ctx;
+};
+
+/* Steps after which the linear walk estimates its total time. */
+#define KTC_LINEAR_CALIBRATION_STEPS 1024u
+/* Steps between progress reports and checks of the time bound. */
+#define KTC_LINEAR_PROGRESS_STEPS 65536u
+
+/* prctl(PR_TIMER_CREATE_RESTORE_IDS, GET): 0 or 1, -EINVAL before 6.15. */
+int ktc_restore_ids_get(void);
+/* prctl(PR_TIMER_CREATE_RESTORE_IDS, on ? ON : OFF). */
+int ktc_restore_ids_set(int on);
+
+/*
+ * Raw timer_create(2). *id is the buffer the kernel reads (explicit mode)
+ * and writes (always): 32 bits, as the kernel's timer_t is an int.
+ */
+int ktc_timer_create(int32_t clock, const struct ktc_sigevent *sev,
+		     int32_t *id);
+int ktc_timer_delete(int32_t id);
+/* 1 if a timer with this ID exists in the calling process, 0 if not. */
+int ktc_timer_exists(int32_t id);
+/* CLOCK_MONOTONIC in nanoseconds (0 if the clock cannot be read). */
+uint64_t ktc_monotonic_ns(void);
+
+/*
+ * Check a request set: every ID in 0..INT_MAX, strictly ascending (which
+ * also rules out duplicates). Creates nothing.
+ */
+int ktc_check_set(const struct ktc_timer_req *reqs, size_t n,
+		  struct ktc_report *rep);
+
+/*
+ * Create reqs[0..n) (checked with ktc_check_set) at their exact IDs through
+ * PR_TIMER_CREATE_RESTORE_IDS. All or nothing: on failure every timer
+ * created is deleted and the flag is put back as found. Returns 0.
+ */
+int ktc_create_explicit(const struct ktc_timer_req *reqs, size_t n,
+			struct ktc_report *rep);
+
+/*
+ * Create reqs[0..n) at their exact IDs by the create/delete walk.
+ * All or nothing, like ktc_create_explicit (the counter advance excepted).
+ */
+int ktc_create_linear(const struct ktc_timer_req *reqs, size_t n,
+		      const struct ktc_linear_opts *opts,
+		      struct ktc_report *rep);
+
+#endif /* KT_CORE_KTC_H */
