@@ -70,10 +70,10 @@ CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
 FORMAT_FILES := $(wildcard include/keeptime/*.h src/*/*.c src/*/*.h \
-	src/arch/*/*.h bench/*.c bench/*.h tests/*.c tests/*.h)
+	src/arch/*/*.h bench/*.c bench/*.h tests/*.c tests/*.h tests/fuzz/*.c)
 
 .PHONY: all deps test check check-format format demo bench install \
-	uninstall clean
+	uninstall clean fuzz
 
 all: $(SHARED_LIB) $(STATIC_LIB) $(KEEPTIME) $(PCFILE)
 
@@ -114,11 +114,14 @@ $(SHARED_LIB): $(LIB_OBJS) $(CORE_OBJS) $(CORE_CHECKED) src/lib/libkeeptime.map
 $(KEEPTIME): $(CLI_OBJS) $(STATIC_LIB)
 	$(CC) -o $@ $(CLI_OBJS) $(STATIC_LIB) $(HOST_LDFLAGS) -lpthread
 
+# The pkg-config file names the directories of the install; make install
+# writes it again with the PREFIX and LIBDIR it is given.
+PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|'
+
 $(PCFILE): keeptime.pc.in Makefile
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-		$< > $@
+	$(PC_SUBST) $< > $@
 
 # Tests. test_core links the freestanding core alone; the others the library.
 $(BUILD)/tests/%.o: tests/%.c
@@ -142,6 +145,35 @@ $(BUILD)/tests/helper_exec: tests/helper_exec.c
 check: all $(TEST_BINS) $(TEST_HELPERS)
 	tests/run.sh $(BUILD)
 
+# Fuzzing (libFuzzer, clang): every parser of untrusted input has a target
+# tests/fuzz/fuzz_NAME.c with a seed corpus tests/fuzz/corpus/NAME/. Each runs
+# FUZZ_SECONDS; new inputs go to build-fuzz/, never into the repository.
+FUZZ_SECONDS ?= 20
+FUZZ_CC ?= clang
+FUZZ_DIR := build-fuzz
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -Iinclude \
+	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(CORE_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(CORE_SRCS) -lpthread
+
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+	@for f in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_DIR)/corpus-$$f; \
+		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		dict=; [ -f tests/fuzz/$$f.dict ] && dict=-dict=tests/fuzz/$$f.dict; \
+		$(FUZZ_DIR)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) $$dict \
+			-print_final_stats=1 $(FUZZ_DIR)/corpus-$$f \
+			tests/fuzz/corpus/$$f 2>$(FUZZ_DIR)/fuzz_$$f.log || \
+			{ tail -40 $(FUZZ_DIR)/fuzz_$$f.log; exit 1; }; \
+		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' \
+			$(FUZZ_DIR)/fuzz_$$f.log); \
+		echo "ok - fuzz $$f: $$runs inputs, no crash"; \
+	done
+
 check-format:
 	@$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_FILES)
 	@echo "format: ok ($(words $(FORMAT_FILES)) files)"
@@ -150,10 +182,7 @@ format:
 	$(CLANG_FORMAT) -i $(FORMAT_FILES)
 
 test: deps
-	$(MAKE) check-format
-	$(MAKE) check
-	$(MAKE) SAN=1 check
-	tests/cli.sh $(BUILD)/keeptime
+	tests/all.sh
 
 demo: deps all
 	scripts/demo.sh $(KEEPTIME)
@@ -170,7 +199,8 @@ install: all
 	ln -sf libkeeptime.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkeeptime.so.$(SOVERSION)
 	ln -sf libkeeptime.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libkeeptime.so
 	install -m 0644 include/keeptime/keeptime.h $(DESTDIR)$(INCLUDEDIR)/keeptime/
-	install -m 0644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/keeptime.pc
+	$(PC_SUBST) keeptime.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/keeptime.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/keeptime.pc
 	install -m 0644 docs/keeptime.1 $(DESTDIR)$(MANDIR)/man1/keeptime.1
 
 uninstall:
@@ -181,6 +211,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/keeptime
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san $(FUZZ_DIR)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -25,7 +25,13 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 #include <time.h>
+
+/* clockid_t and struct sigevent are POSIX.1b, not ISO C. */
+#if defined(__GLIBC__) && !defined(__USE_POSIX199309)
+#error "<keeptime/keeptime.h> needs POSIX.1b declarations: define _POSIX_C_SOURCE to 199309L or later (or _DEFAULT_SOURCE) before the first #include"
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -191,22 +197,38 @@ KT_API const char *kt_reason_str(enum kt_reason reason);
  * What a call to kt_timers_create() did, for callers that want more than
  * the errno: which path it took, and on failure which timer, why, and how
  * far it got. Filled on success and on failure when opts->report is set.
+ * The caller allocates it, so its size is part of the ABI: it never grows
+ * (a later version adds a new structure instead).
  */
 struct kt_create_report {
-	enum kt_id_path path;  /* the path taken (never AUTO) */
-	enum kt_reason reason; /* KT_REASON_OK on success */
-	size_t index; /* index into the caller's array of the failing spec */
-	int id;	      /* the wanted ID at failure, or -1 */
-	int got_id;   /* the ID the kernel returned at failure, or -1 */
-	const char *sys_call;  /* name of the failing system call, or NULL */
-	int sys_err;	       /* its negative errno, or 0 */
-	uint64_t steps_done;   /* linear path: timer_create calls made */
-	uint64_t steps_needed; /* linear path: timer_create calls the walk needs
-				*/
-	uint64_t elapsed_ns;   /* time spent in the call */
-	uint64_t estimated_ns; /* linear path: estimated time of the whole walk
-				*/
-	int rollback_err;      /* 0, or the first error met while undoing */
+	/* the path taken (never AUTO) */
+	enum kt_id_path path;
+	/* KT_REASON_OK on success */
+	enum kt_reason reason;
+	/* index into the caller's array of the failing spec */
+	size_t index;
+	/* the wanted ID at failure, or -1 */
+	int id;
+	/* the ID the kernel returned at failure, or -1 */
+	int got_id;
+	/* linear path, ID mismatch: the ID that was due, or -1 */
+	int expected_id;
+	/* name of the failing system call, or NULL */
+	const char *sys_call;
+	/* its negative errno, or 0 */
+	int sys_err;
+	/* linear path: timer_create calls made */
+	uint64_t steps_done;
+	/* linear path: timer_create calls the walk needs, from the counter
+	 * found by its first create to the highest wanted ID (an upper bound
+	 * when live timers lie in the way: the kernel skips them) */
+	uint64_t steps_needed;
+	/* time spent in the call */
+	uint64_t elapsed_ns;
+	/* linear path: estimated time of the whole walk */
+	uint64_t estimated_ns;
+	/* 0, or the first error met while undoing */
+	int rollback_err;
 };
 
 /*
@@ -307,6 +329,212 @@ KT_API KT_MUST_CHECK int kt_timer_create_at(int id, clockid_t clock,
  */
 KT_API int kt_create_report_format(const struct kt_create_report *report,
 				   char *buf, size_t len);
+
+/* --------------------------------------------------------------------- */
+/* The state model: a snapshot of a process's timers                      */
+/* --------------------------------------------------------------------- */
+
+/*
+ * A snapshot holds everything the kernel lets a process read about its
+ * timers. It is opaque; its records are read through the getters below.
+ * Records are owned by the snapshot and may grow at their end in later
+ * versions: read them through the returned pointers, never copy them into
+ * arrays of your own.
+ */
+struct kt_snapshot;
+
+/* A POSIX timer (timer_create(2)). */
+struct kt_posix_timer {
+	int id;
+	/* The clock as the kernel holds it: CLOCK_REALTIME, MONOTONIC,
+	 * BOOTTIME, TAI, the alarm clocks, or a CPU clock. The kernel rewrites
+	 * CLOCK_PROCESS_CPUTIME_ID to -6 and CLOCK_THREAD_CPUTIME_ID to -2
+	 * ("self"); clocks of other processes or threads encode their pid as
+	 * in clock_getcpuclockid(3): (~pid << 3) | which [| 4 for a thread]. */
+	clockid_t clock;
+	/* sigev_notify as the kernel holds it: SIGEV_SIGNAL, SIGEV_NONE,
+	 * SIGEV_THREAD (treated by the kernel like SIGEV_SIGNAL), or
+	 * SIGEV_SIGNAL | SIGEV_THREAD_ID. glibc's SIGEV_THREAD timers reach
+	 * the kernel as SIGEV_THREAD_ID aimed at a glibc helper thread. */
+	int notify;
+	pid_t notify_tid;	  /* SIGEV_THREAD_ID target, else 0 */
+	int signo;		  /* kept even for SIGEV_NONE (any value) */
+	uint64_t sigval;	  /* sigev_value, all 64 bits */
+	struct timespec value;	  /* time to the next expiry; 0: disarmed */
+	struct timespec interval; /* period; 0: one-shot */
+	int overrun;		  /* timer_getoverrun(2) at capture */
+};
+
+/* An interval timer (setitimer(2)); the index is ITIMER_REAL, ITIMER_VIRTUAL
+ * or ITIMER_PROF. */
+struct kt_itimer {
+	struct timeval value;
+	struct timeval interval;
+};
+
+/* A timerfd (timerfd_create(2)). */
+struct kt_timerfd {
+	int fd; /* its descriptor number in the process */
+	clockid_t clock;
+	int fd_flags;	       /* TFD_NONBLOCK | TFD_CLOEXEC */
+	int settime_flags;     /* TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET */
+	struct timespec value; /* time to the next expiry (relative, also for
+				  ABSTIME timers); 0: disarmed */
+	struct timespec interval;
+	uint64_t ticks; /* expirations not yet read */
+};
+
+/* Free a snapshot; NULL is accepted. */
+KT_API void kt_snapshot_free(struct kt_snapshot *snap);
+
+/* POSIX timers, sorted by ID. The getter returns NULL for i >= count. */
+KT_API size_t kt_snapshot_posix_timer_count(const struct kt_snapshot *snap);
+KT_API const struct kt_posix_timer *
+kt_snapshot_posix_timer(const struct kt_snapshot *snap, size_t i);
+
+/* The itimer ITIMER_REAL, ITIMER_VIRTUAL or ITIMER_PROF; NULL otherwise. */
+KT_API const struct kt_itimer *
+kt_snapshot_itimer(const struct kt_snapshot *snap, int which);
+
+/* Timerfds, sorted by descriptor. The getter returns NULL for i >= count. */
+KT_API size_t kt_snapshot_timerfd_count(const struct kt_snapshot *snap);
+KT_API const struct kt_timerfd *
+kt_snapshot_timerfd(const struct kt_snapshot *snap, size_t i);
+
+/*
+ * The PR_TIMER_CREATE_RESTORE_IDS flag at capture: 0 or 1, or -1 when the
+ * kernel had no such prctl.
+ */
+KT_API int kt_snapshot_restore_ids_flag(const struct kt_snapshot *snap);
+
+/*
+ * The reading of CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME or
+ * CLOCK_TAI taken at capture, so that a restore knows how long the process
+ * was away. Returns 0, or -EINVAL for another clock.
+ */
+KT_API KT_MUST_CHECK int kt_snapshot_clock(const struct kt_snapshot *snap,
+					   clockid_t clock,
+					   struct timespec *ret_time);
+
+/* --------------------------------------------------------------------- */
+/* Image files                                                            */
+/* --------------------------------------------------------------------- */
+
+/*
+ * Write a snapshot as an image (docs/image-format.md) to fd, at its current
+ * position. Returns 0, -EINVAL for a NULL snapshot, or the negative errno
+ * of write(2) (a partial image may then be on fd: write to a fresh file
+ * and discard it on error).
+ */
+KT_API KT_MUST_CHECK int kt_snapshot_save(const struct kt_snapshot *snap,
+					  int fd);
+
+struct kt_load_opts {
+	size_t sz;     /* sizeof(struct kt_load_opts) */
+	char *err_buf; /* optional: receives a one-line reason on failure */
+	size_t err_len;
+};
+
+/*
+ * Read an image from fd (to its end) and validate every field before
+ * building the snapshot. Returns 0 and *ret_snap, or:
+ *   -EBADMSG   not a keeptime image, or corrupt, truncated, hostile: the
+ *              reason in opts->err_buf names the byte offset and the field;
+ *   -EPROTONOSUPPORT  an image of a major version this library cannot read;
+ *   -EFBIG     larger than KT_IMAGE_MAX_SIZE;
+ *   -ENOMEM, or the negative errno of read(2).
+ * *ret_snap is untouched on failure.
+ */
+KT_API KT_MUST_CHECK int kt_snapshot_load(int fd, struct kt_snapshot **ret_snap,
+					  const struct kt_load_opts *opts);
+
+/* The largest image kt_snapshot_load() accepts. */
+#define KT_IMAGE_MAX_SIZE (256ULL << 20)
+
+/* --------------------------------------------------------------------- */
+/* In-process capture and restore                                         */
+/* --------------------------------------------------------------------- */
+
+struct kt_capture_opts {
+	size_t sz;     /* sizeof(struct kt_capture_opts) */
+	char *err_buf; /* optional: receives a one-line reason on failure */
+	size_t err_len;
+};
+
+/*
+ * Capture the calling process's timers: every POSIX timer listed in
+ * /proc/self/timers (read with a strict parser) with timer_gettime(2) and
+ * timer_getoverrun(2), the three itimers, every timerfd (found through
+ * /proc/self/fd, with timerfd_gettime(2), which also brings the fdinfo's
+ * tick count up to date, then /proc/self/fdinfo), the
+ * PR_TIMER_CREATE_RESTORE_IDS flag and the clock readings.
+ *
+ * The caller keeps other threads from creating, deleting or arming timers
+ * meanwhile. Reading timers has one side effect the process can see:
+ * timer_gettime and timerfd_gettime bring expired periodic timers up to
+ * date, as the next read of them would.
+ *
+ * Returns 0 and *ret_snap (free it with kt_snapshot_free()), or:
+ *   -ENOENT   /proc/self/timers does not exist (kernel without
+ *             CONFIG_CHECKPOINT_RESTORE or CONFIG_POSIX_TIMERS, or no /proc);
+ *   -EBADMSG  /proc text keeptime does not understand (the reason quotes it);
+ *   -EAGAIN   a timer or timerfd vanished during the capture;
+ *   -EXDEV    a SIGEV_THREAD_ID target cannot be translated because /proc
+ *             belongs to another pid namespace;
+ *   -ENOMEM, or the negative errno of a failing system call.
+ */
+KT_API KT_MUST_CHECK int kt_capture_self(struct kt_snapshot **ret_snap,
+					 const struct kt_capture_opts *opts);
+
+enum kt_restore_flags {
+	/*
+	 * Keep absolute deadlines of CLOCK_REALTIME and CLOCK_TAI timers
+	 * (POSIX timers, timerfds, and their alarm variants): the time that
+	 * passed on that clock since the capture is taken off their remaining
+	 * time. A deadline already past fires at once; for a periodic timer,
+	 * the next period still in the future is kept and the missed
+	 * expirations are lost (logged). Without this flag every timer
+	 * continues where it left off: its remaining time is what it was at
+	 * capture.
+	 */
+	KT_RESTORE_KEEP_ABSOLUTE = 1 << 0,
+};
+
+struct kt_restore_opts {
+	size_t sz;			  /* sizeof(struct kt_restore_opts) */
+	const struct kt_create_opts *ids; /* exact-ID path and bounds; NULL:
+					     defaults (its report is filled) */
+	unsigned flags;			  /* enum kt_restore_flags */
+	char *err_buf;			  /* optional one-line reason */
+	size_t err_len;
+};
+
+/*
+ * Recreate a snapshot's timers in the calling process, all or nothing:
+ * POSIX timers at their exact IDs (kt_timers_create()), each timerfd at its
+ * descriptor number with its flags, and then, as late as possible, every
+ * timer armed with its remaining time and interval (also when disarmed, so
+ * the interval the kernel reports is kept), each timerfd's unread
+ * expirations set with TFD_IOC_SET_TICKS, the itimers set, and the
+ * PR_TIMER_CREATE_RESTORE_IDS flag put as captured. Every result is checked.
+ * On failure every timer and descriptor it created is removed and the
+ * itimers and the flag are put back as found.
+ *
+ * What cannot be restored exactly (docs/exactness.md), each logged:
+ * overrun counts, and a flag of 1 on a kernel without the prctl.
+ *
+ * The caller keeps other threads from creating timers or opening
+ * descriptors meanwhile.
+ *
+ * Returns 0, or:
+ *   -EBUSY    a timer ID or a timerfd's descriptor number is in use;
+ *   -ESRCH    a SIGEV_THREAD_ID target is not a thread of this process;
+ *   -EINVAL   NULL snapshot or invalid opts;
+ *   the errors of kt_timers_create(), and the negative errno of a failing
+ *   system call (the reason names the timer and the call).
+ */
+KT_API KT_MUST_CHECK int kt_restore_self(const struct kt_snapshot *snap,
+					 const struct kt_restore_opts *opts);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@ void ktc_report_reset(struct ktc_report *rep)
 	rep->index = 0;
 	rep->id = -1;
 	rep->got_id = -1;
+	rep->expected_id = -1;
 	rep->sys_call = 0;
 	rep->sys_err = 0;
 	rep->steps_done = 0;

@@ -138,9 +138,10 @@ int ktc_create_linear(const struct ktc_timer_req *reqs, size_t n,
 			int ok = skip_explained(expected, id);
 
 			if (ok <= 0) {
+				rep->expected_id = (int32_t)expected;
 				err = ktc_fail(rep, KTC_REASON_ID_MISMATCH,
 					       ok < 0 ? ok : -EPROTO, created,
-					       (int32_t)expected, id);
+					       r->id, id);
 				goto delete_this;
 			}
 		}
@@ -153,19 +154,20 @@ int ktc_create_linear(const struct ktc_timer_req *reqs, size_t n,
 		expected = (int64_t)id + 1;
 		if (id == r->id) {
 			created++;
-			continue;
+		} else {
+			err = ktc_timer_delete(id);
+			if (err < 0) {
+				err = ktc_fail_sys(rep, "timer_delete", err,
+						   created, r->id);
+				goto delete_created;
+			}
 		}
-		err = ktc_timer_delete(id);
-		if (err < 0) {
-			err = ktc_fail_sys(rep, "timer_delete", err, created,
-					   r->id);
-			goto delete_created;
-		}
-		if (w.steps % KTC_LINEAR_CALIBRATION_STEPS == 0) {
+		if (created < n &&
+		    w.steps % KTC_LINEAR_CALIBRATION_STEPS == 0) {
 			err = walk_checkpoint(&w);
 			if (err < 0) {
 				err = ktc_fail(rep, KTC_REASON_BOUND, err,
-					       created, r->id, -1);
+					       created, reqs[created].id, -1);
 				goto delete_created;
 			}
 		}

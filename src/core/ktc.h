@@ -57,6 +57,7 @@ struct ktc_report {
 	size_t index;	      /* index into the request array */
 	int32_t id;	      /* wanted ID at failure, or -1 */
 	int32_t got_id;	      /* ID the kernel returned at failure, or -1 */
+	int32_t expected_id;  /* linear path: the ID due next, or -1 */
 	const char *sys_call; /* failing system call, or NULL */
 	int sys_err;	      /* its -errno, or 0 */
 	uint64_t steps_done;

@@ -87,11 +87,14 @@ struct order {
 	size_t index;
 };
 
+/* By ID, then by index: a duplicate is always reported at its later copy. */
 static int order_cmp(const void *a, const void *b)
 {
 	const struct order *x = a, *y = b;
 
-	return (x->id > y->id) - (x->id < y->id);
+	if (x->id != y->id)
+		return (x->id > y->id) - (x->id < y->id);
+	return (x->index > y->index) - (x->index < y->index);
 }
 
 /*
@@ -153,6 +156,7 @@ static void report_from_core(struct kt_create_report *rep,
 	rep->index = order ? order[c->index].index : c->index;
 	rep->id = c->id;
 	rep->got_id = c->got_id;
+	rep->expected_id = c->expected_id;
 	rep->sys_call = c->sys_call;
 	rep->sys_err = c->sys_err;
 	rep->steps_done = c->steps_done;
@@ -164,7 +168,8 @@ static void report_from_core(struct kt_create_report *rep,
 int kt_timers_create(const struct kt_timer_spec *specs, size_t n,
 		     const struct kt_create_opts *opts)
 {
-	struct kt_create_report rep = {.id = -1, .got_id = -1};
+	struct kt_create_report rep = {
+		.id = -1, .got_id = -1, .expected_id = -1};
 	struct ktc_timer_req *reqs = NULL;
 	struct order *order = NULL;
 	struct ktc_report crep;

@@ -16,6 +16,14 @@ KT_HIDDEN void kt_log(enum kt_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * Report a failure: log it, write it to err_buf (if any, one line) and
+ * return err (a negative errno).
+ */
+KT_HIDDEN int kt_fail_msg(char *err_buf, size_t err_len, int err,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
  * Options structures (libbpf's scheme): the caller's sz says how much of
  * the structure it knows. A larger sz is accepted only if the bytes this
  * library does not know are zero.

@@ -28,3 +28,17 @@ void kt_log(enum kt_log_level level, const char *fmt, ...)
 	va_end(ap);
 	log_fn(level, msg, log_ctx);
 }
+
+int kt_fail_msg(char *err_buf, size_t err_len, int err, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kt_log(KT_LOG_ERROR, "%s", msg);
+	if (err_buf && err_len)
+		(void)snprintf(err_buf, err_len, "%s", msg);
+	return err;
+}

@@ -99,10 +99,10 @@ int kt_create_report_format(const struct kt_create_report *r, char *buf,
 	case KT_REASON_ID_MISMATCH:
 		if (r->path == KT_PATH_LINEAR)
 			append(buf, len, &pos,
-			       "timer #%zu: linear walk: the kernel gave ID %d where %d was "
-			       "due: its counter is not where it should be (another "
-			       "thread creating timers?)",
-			       r->index, r->got_id, r->id);
+			       "timer #%zu (ID %d): linear walk: the kernel gave "
+			       "ID %d where %d was due: its counter is not where "
+			       "it should be (another thread creating timers?)",
+			       r->index, r->id, r->got_id, r->expected_id);
 		else
 			append(buf, len, &pos,
 			       "timer #%zu: asked the kernel for ID %d and got %d",

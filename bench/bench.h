@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * keeptime's benchmark: the claim of the kernel commit that added
+ * PR_TIMER_CREATE_RESTORE_IDS ("Recreating two timers with IDs 1000000 and
+ * 2000000 takes 1.5 seconds with the create/delete method. With the prctl()
+ * it takes 3 microseconds."), measured through libkeeptime, next to the
+ * bare system calls that bound it.
+ *
+ * Every measurement runs in a fresh fork()ed child: POSIX timers and the
+ * kernel's next-ID counter belong to a process, so each run starts from a
+ * counter of 0 and no timers. The child reports its time through a pipe.
+ *
+ * This part measures; the keeptime command (src/cli/cmd_bench.c) checks
+ * the preconditions and presents the results.
+ */
+#ifndef KT_BENCH_BENCH_H
+#define KT_BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The seed case: two timers at these IDs. */
+#define BENCH_SEED_ID_LOW  1000000
+#define BENCH_SEED_ID_HIGH 2000000
+/* The sparse case: timers at IDs i * STRIDE + FIRST, i = 0..n-1. */
+#define BENCH_SPARSE_STRIDE 1000
+#define BENCH_SPARSE_FIRST  7
+/* The largest sparse set whose IDs are timer IDs. */
+#define BENCH_SPARSE_MAX_N                                                     \
+	((2147483647 - BENCH_SPARSE_FIRST) / BENCH_SPARSE_STRIDE + 1)
+
+#define BENCH_MAX_RUNS 1000
+
+#define BENCH_DEFAULT_EXPLICIT_RUNS 51
+#define BENCH_DEFAULT_LINEAR_RUNS   3
+#define BENCH_DEFAULT_SPARSE_RUNS   5
+#define BENCH_DEFAULT_SPARSE_N	    10000
+
+struct bench_config {
+	unsigned explicit_runs; /* seed, explicit path */
+	unsigned linear_runs;	/* seed, linear path and bare raw loop each */
+	unsigned sparse_runs;	/* sparse, explicit and raw each */
+	unsigned sparse_n;	/* timers in the sparse case */
+	/* Whether to measure the explicit path (the kernel grants it). */
+	bool explicit_supported;
+	/* Optional: called before each measurement. */
+	void (*progress)(const char *what, unsigned run, unsigned runs,
+			 void *ctx);
+	void *progress_ctx;
+};
+
+/* The samples of one measurement. */
+struct bench_series {
+	unsigned runs;		     /* samples taken; 0: not measured */
+	uint64_t ns[BENCH_MAX_RUNS]; /* the timed sections, in run order */
+	uint64_t count;		     /* linear steps, syscall pairs or timers
+					of one run */
+	double median_ns, min_ns, max_ns; /* NaN when not measured */
+};
+
+struct bench_results {
+	/* Two timers at IDs 1000000 and 2000000, CLOCK_MONOTONIC, SIGEV_NONE.
+	 */
+	struct bench_series seed_explicit; /* kt_timers_create, explicit */
+	struct bench_series seed_linear;   /* kt_timers_create, linear */
+	struct bench_series
+		seed_raw_loop; /* 2000001 bare create/delete pairs */
+	/* sparse_n timers at IDs i * 1000 + 7. */
+	struct bench_series sparse_explicit; /* kt_timers_create, explicit */
+	struct bench_series sparse_raw;	     /* sparse_n bare creates */
+	char error[320]; /* what failed, when bench_run() fails */
+};
+
+/*
+ * Run the benchmark. Returns 0, or a negative errno with res->error saying
+ * which measurement failed and how. Each series is measured only if its
+ * run count is not 0 (and, for explicit ones, explicit_supported).
+ */
+int bench_run(const struct bench_config *cfg, struct bench_results *res)
+	__attribute__((warn_unused_result));
+
+/* The ratio of two medians, NaN unless both were measured. */
+double bench_ratio(const struct bench_series *num,
+		   const struct bench_series *den);
+
+#endif /* KT_BENCH_BENCH_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The benchmark's parts: measuring in a child, the cases, statistics. */
+#ifndef KT_BENCH_INTERNAL_H
+#define KT_BENCH_INTERNAL_H
+
+#include <stdint.h>
+
+#include <keeptime/keeptime.h>
+
+#include "bench.h"
+
+/* What a child reports to the parent through the pipe. */
+struct bench_sample {
+	int err;	/* 0, or the negative errno of the failure */
+	uint64_t ns;	/* the timed section */
+	uint64_t count; /* linear steps, syscall pairs or timers created */
+	char msg[240];	/* what failed, when err != 0 */
+};
+/* One write of at most PIPE_BUF bytes is atomic: no partial samples. */
+_Static_assert(sizeof(struct bench_sample) <= 512, "sample fits PIPE_BUF");
+
+/*
+ * The body of a measurement, run in the child: set up, time the section,
+ * check the result. Returns 0, or a negative errno with out->msg set.
+ */
+typedef int (*bench_body_fn)(const void *arg, struct bench_sample *out);
+
+/*
+ * Run body in a fresh fork()ed child and collect its sample. The child is
+ * killed if it has not reported within timeout_s seconds. Returns 0 with
+ * out filled, or a negative errno with out->msg saying what went wrong
+ * (the body's failure, or the child's).
+ */
+int bench_in_child(bench_body_fn body, const void *arg, int timeout_s,
+		   struct bench_sample *out)
+	__attribute__((warn_unused_result));
+
+/* The measurements (cases.c). */
+struct bench_case {
+	enum kt_id_path path; /* seed: explicit or linear */
+	unsigned n;	      /* sparse: the number of timers */
+};
+int bench_seed_create(const void *arg, struct bench_sample *out);
+int bench_seed_raw_loop(const void *arg, struct bench_sample *out);
+int bench_sparse_explicit(const void *arg, struct bench_sample *out);
+int bench_sparse_raw(const void *arg, struct bench_sample *out);
+
+/*
+ * Make the child's stack and heap its own before timing (prefault.c).
+ * Best effort: it only moves page faults out of the timed section.
+ */
+void bench_prefault(void);
+
+/* Fill median, min and max of a series (NaN if it has no runs). */
+void bench_series_stats(struct bench_series *s);
+
+#endif /* KT_BENCH_INTERNAL_H */

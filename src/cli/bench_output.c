@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Presenting the benchmark's results: a table, or one JSON object. */
+#include <math.h>
+
+#include "bench_output.h"
+#include "duration.h"
+#include "json.h"
+
+/* The ratios and targets, worked out once for both presentations. */
+struct verdict {
+	double seed_explicit_us; /* NaN: not measured */
+	double speedup;		 /* linear / explicit */
+	double step_ratio;	 /* linear / raw loop */
+	double ns_per_step;	 /* linear median / its steps */
+	double sparse_ratio;	 /* explicit / raw */
+};
+
+static struct verdict verdict_of(const struct bench_results *r)
+{
+	struct verdict v = {
+		.seed_explicit_us = r->seed_explicit.runs
+					    ? r->seed_explicit.median_ns / 1e3
+					    : NAN,
+		.speedup = bench_ratio(&r->seed_linear, &r->seed_explicit),
+		.step_ratio = bench_ratio(&r->seed_linear, &r->seed_raw_loop),
+		.ns_per_step = NAN,
+		.sparse_ratio =
+			bench_ratio(&r->sparse_explicit, &r->sparse_raw),
+	};
+
+	if (r->seed_linear.runs && r->seed_linear.count)
+		v.ns_per_step =
+			r->seed_linear.median_ns / (double)r->seed_linear.count;
+	return v;
+}
+
+/* "met", "not met", or "n/a" for a value that was not measured. */
+static const char *met_str(double value, double target, bool below)
+{
+	if (isnan(value))
+		return "n/a";
+	if (below ? value < target : value <= target)
+		return "met";
+	return "not met";
+}
+
+/* -------------------------------------------------------------------- */
+
+static void row(FILE *f, const char *name, const struct bench_series *s,
+		const char *why_not)
+{
+	char med[32], min[32], max[32];
+
+	if (s->runs == 0) {
+		fprintf(f, "  %-36s %s\n", name, why_not);
+		return;
+	}
+	fprintf(f, "  %-36s %10s %10s %10s %5u\n", name,
+		duration_str(s->median_ns, med, sizeof(med)),
+		duration_str(s->min_ns, min, sizeof(min)),
+		duration_str(s->max_ns, max, sizeof(max)), s->runs);
+}
+
+static void header(FILE *f)
+{
+	fprintf(f, "  %-36s %10s %10s %10s %5s\n", "measurement", "median",
+		"min", "max", "runs");
+}
+
+static void ratio_line(FILE *f, const char *name, double v, const char *fmt)
+{
+	fprintf(f, "  %-36s ", name);
+	if (isnan(v))
+		fputs("n/a\n", f);
+	else if (fmt[0] == 'x')
+		fprintf(f, "%.0fx\n", v);
+	else
+		fprintf(f, "%.3f\n", v);
+}
+
+void bench_output_text(FILE *f, const struct bench_view *v)
+{
+	const struct bench_results *r = v->res;
+	const char *no_prctl = "not measured: no PR_TIMER_CREATE_RESTORE_IDS";
+	struct verdict d = verdict_of(r);
+	char name[64], buf[32];
+
+	fprintf(f, "keeptime bench: kernel %s, explicit timer IDs %s\n",
+		v->kernel,
+		v->explicit_supported
+			? "granted"
+			: "NOT granted (needs Linux >= 6.15): explicit "
+			  "measurements skipped");
+	fputs("Each run in a fresh fork()ed child; only the creation is "
+	      "timed.\n\n",
+	      f);
+
+	fprintf(f,
+		"seed: two timers at IDs %d and %d (CLOCK_MONOTONIC, "
+		"SIGEV_NONE)\n",
+		BENCH_SEED_ID_LOW, BENCH_SEED_ID_HIGH);
+	header(f);
+	row(f, "explicit path (kt_timers_create)", &r->seed_explicit, no_prctl);
+	(void)snprintf(name, sizeof(name), "linear path (%llu steps)",
+		       (unsigned long long)r->seed_linear.count);
+	row(f, name, &r->seed_linear, "not measured");
+	(void)snprintf(name, sizeof(name), "bare raw loop (%llu pairs)",
+		       (unsigned long long)r->seed_raw_loop.count);
+	row(f, name, &r->seed_raw_loop, "not measured");
+	ratio_line(f, "speedup, linear / explicit:", d.speedup, "x");
+	ratio_line(f, "step ratio, linear / raw loop:", d.step_ratio, "");
+	fprintf(f, "  %-36s %s\n", "linear walk, per step:",
+		duration_str(d.ns_per_step, buf, sizeof(buf)));
+
+	fprintf(f,
+		"\nsparse: %u timers at IDs i*%d+%d (CLOCK_MONOTONIC, "
+		"SIGEV_NONE)\n",
+		v->cfg->sparse_n, BENCH_SPARSE_STRIDE, BENCH_SPARSE_FIRST);
+	header(f);
+	row(f, "explicit path (kt_timers_create)", &r->sparse_explicit,
+	    no_prctl);
+	row(f, "bare raw creates (kernel's IDs)", &r->sparse_raw,
+	    "not measured");
+	ratio_line(f, "ratio, explicit / raw:", d.sparse_ratio, "");
+
+	fputs("\ntargets:\n", f);
+	fprintf(f, "  %-36s %10s  %s\n", "seed, explicit path < 20 us",
+		duration_str(d.seed_explicit_us * 1e3, buf, sizeof(buf)),
+		met_str(d.seed_explicit_us, BENCH_TARGET_SEED_EXPLICIT_US,
+			true));
+	(void)snprintf(buf, sizeof(buf), "%.3f", d.step_ratio);
+	fprintf(f, "  %-36s %10s  %s\n", "seed, step ratio <= 1.2",
+		isnan(d.step_ratio) ? "-" : buf,
+		met_str(d.step_ratio, BENCH_TARGET_STEP_RATIO, false));
+	(void)snprintf(buf, sizeof(buf), "%.3f", d.sparse_ratio);
+	fprintf(f, "  %-36s %10s  %s\n", "sparse, ratio <= 1.3",
+		isnan(d.sparse_ratio) ? "-" : buf,
+		met_str(d.sparse_ratio, BENCH_TARGET_SPARSE_RATIO, false));
+}
+
+/* -------------------------------------------------------------------- */
+
+static void json_us(struct json *j, const char *key, double ns)
+{
+	json_double(j, key, ns / 1e3); /* NaN stays NaN: null */
+}
+
+static void json_samples(struct json *j, const char *key,
+			 const struct bench_series *s)
+{
+	json_begin_array(j, key);
+	for (unsigned i = 0; i < s->runs; i++)
+		json_double(j, NULL, (double)s->ns[i] / 1e3);
+	json_end_array(j);
+}
+
+static void json_target(struct json *j, const char *key, double value,
+			double target, bool below)
+{
+	const char *m = met_str(value, target, below);
+
+	if (isnan(value))
+		json_null(j, key);
+	else
+		json_bool(j, key, m[0] == 'm');
+}
+
+void bench_output_json(FILE *f, const struct bench_view *v)
+{
+	const struct bench_results *r = v->res;
+	struct verdict d = verdict_of(r);
+	struct json j;
+
+	json_init(&j, f);
+	json_begin_object(&j, NULL);
+	json_string(&j, "kernel", v->kernel);
+	json_bool(&j, "explicit_supported", v->explicit_supported);
+
+	json_begin_object(&j, "seed");
+	json_begin_array(&j, "ids");
+	json_int(&j, NULL, BENCH_SEED_ID_LOW);
+	json_int(&j, NULL, BENCH_SEED_ID_HIGH);
+	json_end_array(&j);
+	json_string(&j, "clock", "CLOCK_MONOTONIC");
+	json_string(&j, "notify", "SIGEV_NONE");
+	json_us(&j, "explicit_us", r->seed_explicit.median_ns);
+	json_us(&j, "explicit_min_us", r->seed_explicit.min_ns);
+	json_us(&j, "explicit_max_us", r->seed_explicit.max_ns);
+	json_us(&j, "linear_us", r->seed_linear.median_ns);
+	json_us(&j, "linear_min_us", r->seed_linear.min_ns);
+	json_us(&j, "linear_max_us", r->seed_linear.max_ns);
+	json_uint(&j, "linear_steps", r->seed_linear.count);
+	json_double(&j, "linear_ns_per_step", d.ns_per_step);
+	json_us(&j, "raw_loop_us", r->seed_raw_loop.median_ns);
+	json_us(&j, "raw_loop_min_us", r->seed_raw_loop.min_ns);
+	json_us(&j, "raw_loop_max_us", r->seed_raw_loop.max_ns);
+	json_uint(&j, "raw_loop_pairs", r->seed_raw_loop.count);
+	json_double(&j, "speedup", d.speedup);
+	json_double(&j, "step_ratio", d.step_ratio);
+	json_begin_object(&j, "runs");
+	json_uint(&j, "explicit", r->seed_explicit.runs);
+	json_uint(&j, "linear", r->seed_linear.runs);
+	json_uint(&j, "raw_loop", r->seed_raw_loop.runs);
+	json_end_object(&j);
+	json_begin_object(&j, "samples_us");
+	json_samples(&j, "explicit", &r->seed_explicit);
+	json_samples(&j, "linear", &r->seed_linear);
+	json_samples(&j, "raw_loop", &r->seed_raw_loop);
+	json_end_object(&j);
+	json_end_object(&j);
+
+	json_begin_object(&j, "sparse");
+	json_uint(&j, "n", v->cfg->sparse_n);
+	json_int(&j, "first_id", BENCH_SPARSE_FIRST);
+	json_int(&j, "stride", BENCH_SPARSE_STRIDE);
+	json_string(&j, "clock", "CLOCK_MONOTONIC");
+	json_string(&j, "notify", "SIGEV_NONE");
+	json_us(&j, "explicit_us", r->sparse_explicit.median_ns);
+	json_us(&j, "explicit_min_us", r->sparse_explicit.min_ns);
+	json_us(&j, "explicit_max_us", r->sparse_explicit.max_ns);
+	json_us(&j, "raw_us", r->sparse_raw.median_ns);
+	json_us(&j, "raw_min_us", r->sparse_raw.min_ns);
+	json_us(&j, "raw_max_us", r->sparse_raw.max_ns);
+	json_double(&j, "ratio", d.sparse_ratio);
+	json_begin_object(&j, "runs");
+	json_uint(&j, "explicit", r->sparse_explicit.runs);
+	json_uint(&j, "raw", r->sparse_raw.runs);
+	json_end_object(&j);
+	json_begin_object(&j, "samples_us");
+	json_samples(&j, "explicit", &r->sparse_explicit);
+	json_samples(&j, "raw", &r->sparse_raw);
+	json_end_object(&j);
+	json_end_object(&j);
+
+	json_begin_object(&j, "targets");
+	json_double(&j, "seed_explicit_us_below",
+		    BENCH_TARGET_SEED_EXPLICIT_US);
+	json_double(&j, "step_ratio_at_most", BENCH_TARGET_STEP_RATIO);
+	json_double(&j, "sparse_ratio_at_most", BENCH_TARGET_SPARSE_RATIO);
+	json_target(&j, "seed_explicit_met", d.seed_explicit_us,
+		    BENCH_TARGET_SEED_EXPLICIT_US, true);
+	json_target(&j, "step_ratio_met", d.step_ratio, BENCH_TARGET_STEP_RATIO,
+		    false);
+	json_target(&j, "sparse_ratio_met", d.sparse_ratio,
+		    BENCH_TARGET_SPARSE_RATIO, false);
+	json_end_object(&j);
+
+	json_end_object(&j);
+}

@@ -1,0 +1,445 @@
+#!/usr/bin/env bash
+# The conditions given to check are single-quoted on purpose: check
+# evaluates them later, and the variables they use look unused.
+# shellcheck disable=SC2016,SC2034
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Tests of the keeptime command:
+#   tests/cli.sh PATH_TO_KEEPTIME
+# Each check prints "ok - ...", "not ok - ..." or "ok - ... # SKIP reason";
+# the last line is "N passed, N failed, N skipped". Exit status 1 if a check
+# failed, 2 on a usage error. Checks of the explicit path are skipped on a
+# kernel without PR_TIMER_CREATE_RESTORE_IDS (Linux < 6.15).
+set -uo pipefail
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 PATH_TO_KEEPTIME" >&2
+	exit 2
+fi
+KT=$1
+if [ ! -x "$KT" ]; then
+	echo "$0: $KT is not an executable" >&2
+	exit 2
+fi
+top=$(cd "$(dirname "$0")/.." && pwd)
+man_page=$top/docs/keeptime.1
+
+# An inherited value would turn every automatic choice into the linear path.
+unset KEEPTIME_FORCE_LINEAR
+
+T=$(mktemp -d) || exit 2
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+
+passed=0 failed=0 skipped=0
+RC=0 OUT='' ERR=''
+
+ok() {
+	echo "ok - $1"
+	passed=$((passed + 1))
+}
+
+not_ok() {
+	echo "not ok - $1"
+	shift
+	[ $# -eq 0 ] || printf '#   %s\n' "$@"
+	failed=$((failed + 1))
+}
+
+skip() {
+	echo "ok - $1 # SKIP $2"
+	skipped=$((skipped + 1))
+}
+
+# Run a command; keep its exit status, stdout and stderr in RC, OUT, ERR.
+run() {
+	RC=0
+	"$@" >"$T/out" 2>"$T/err" || RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+}
+
+# check NAME CONDITION: CONDITION is a shell test on RC, OUT and ERR,
+# evaluated in a subshell (it may "exit 1").
+check() {
+	if (eval "$2"); then
+		ok "$1"
+	else
+		not_ok "$1" "condition: $2" "exit status: $RC" \
+			"stderr: $(head -c 400 "$T/err")" \
+			"stdout: $(head -c 400 "$T/out")"
+	fi
+}
+
+# stderr is exactly one line, "keeptime: ..."
+one_error_line() {
+	[ "$(wc -l <"$T/err")" -eq 1 ] && [[ $ERR == keeptime:\ * ]]
+}
+
+# The IDs in the /proc/self/timers listing after the creation, sorted.
+ids_after() {
+	sed -n '/^\/proc\/self\/timers after:/,$p' "$T/out" |
+		sed -n 's/^  ID: //p' | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+have_python() {
+	command -v python3 >/dev/null 2>&1
+}
+
+# --- global options -------------------------------------------------------
+
+run "$KT" --help
+check "--help exits 0 and shows the usage" \
+	'[ $RC -eq 0 ] && [[ $OUT == *"Usage: keeptime"* ]] && [ -z "$ERR" ]'
+run "$KT" -h
+check "-h exits 0 and lists the commands" \
+	'[ $RC -eq 0 ] && [[ $OUT == *probe* && $OUT == *create* && $OUT == *bench* ]]'
+run "$KT" --version
+check "--version prints 'keeptime VERSION'" \
+	'[ $RC -eq 0 ] && [[ $OUT =~ ^keeptime\ [0-9]+\.[0-9]+\.[0-9]+$ ]]'
+run "$KT" -V
+check "-V prints 'keeptime VERSION'" \
+	'[ $RC -eq 0 ] && [[ $OUT =~ ^keeptime\ [0-9]+\.[0-9]+\.[0-9]+$ ]]'
+run "$KT"
+check "no command: exit 2 and one error line" '[ $RC -eq 2 ] && one_error_line'
+run "$KT" frobnicate
+check "unknown command: exit 2 and one error line naming it" \
+	'[ $RC -eq 2 ] && one_error_line && [[ $ERR == *frobnicate* ]]'
+run "$KT" --frobnicate probe
+check "unknown global option: exit 2" '[ $RC -eq 2 ] && one_error_line'
+if [ -w /dev/full ]; then
+	RC=0
+	"$KT" --help >/dev/full 2>"$T/err" || RC=$?
+	ERR=$(cat "$T/err")
+	check "a failed write to stdout: exit 1 and one error line" \
+		'[ $RC -eq 1 ] && one_error_line'
+else
+	skip "a failed write to stdout" "no writable /dev/full"
+fi
+
+# --- help ------------------------------------------------------------------
+
+for cmd in probe create bench help; do
+	run "$KT" help "$cmd"
+	help_out=$OUT
+	check "help $cmd exits 0 and shows its usage" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"Usage: keeptime $cmd"* ]]'
+	run "$KT" "$cmd" --help
+	check "$cmd --help shows the same help as 'help $cmd'" \
+		'[ $RC -eq 0 ] && [ "$OUT" = "$help_out" ]'
+done
+run "$KT" help create
+check "create's help says the timers vanish when the command exits" \
+	'[[ $OUT == *disarmed* && $OUT == *vanish* ]]'
+run "$KT" help frobnicate
+check "help of an unknown command: exit 2" '[ $RC -eq 2 ] && one_error_line'
+
+# --- usage errors: exit 2, one line on stderr ------------------------------
+
+usage_error() {
+	local name=$1
+	shift
+	run "$KT" "$@"
+	check "usage error, exit 2: $name" '[ $RC -eq 2 ] && one_error_line'
+}
+usage_error "create without an ID" create
+usage_error "create with an unknown option" create --frobnicate 1
+usage_error "create with an ID that is not a number" create 12abc
+usage_error "create with an ID that does not fit 32 bits" create 3000000000
+usage_error "create --max-steps not a number" create --max-steps lots 1
+usage_error "create --max-steps negative" create --max-steps -5 1
+usage_error "create --max-seconds zero" create --max-seconds 0 1
+usage_error "create --max-seconds not a number" create --max-seconds soon 1
+usage_error "create --clock unknown" create --clock sundial 1
+usage_error "create --notify unknown" create --notify carrier-pigeon 1
+usage_error "create --signal not a number" create --signal USR1 1
+usage_error "create --clock without its argument" create --clock
+usage_error "create --explicit with --linear" create --explicit --linear 1
+usage_error "create with a negative-looking option" create -5
+usage_error "probe with an argument" probe extra
+usage_error "probe with an unknown option" probe --xml
+usage_error "bench --runs 0" bench --runs 0
+usage_error "bench --runs not a number" bench --runs many
+usage_error "bench --sparse-n 0" bench --sparse-n 0
+usage_error "bench --linear-runs too many" bench --linear-runs 100000
+usage_error "bench with an argument" bench now
+
+# --- probe -----------------------------------------------------------------
+
+run "$KT" probe
+check "probe exits 0 and shows the kernel and the automatic path" \
+	'[ $RC -eq 0 ] && [[ $OUT == *"kernel:"*"$(uname -r)"* && $OUT == *"automatic path:"* ]]'
+check "probe shows RLIMIT_SIGPENDING and SigQ" \
+	'[[ $OUT == *RLIMIT_SIGPENDING:* && $OUT == *SigQ:* ]]'
+
+run "$KT" probe --json
+probe_json=$OUT
+if have_python; then
+	check "probe --json is one JSON object with the documented keys" \
+		'[ $RC -eq 0 ] && python3 -c "
+import json, sys
+d = json.loads(sys.argv[1])
+for k in (\"kernel\", \"explicit_supported\", \"restore_ids_flag\", \"auto_path\",
+          \"auto_path_forced\", \"force_linear_env\", \"rlimit_sigpending\", \"sigq\"):
+    assert k in d, k
+assert d[\"auto_path\"] in (\"explicit\", \"linear\")
+" "$OUT"'
+else
+	check "probe --json has the documented keys (grep)" \
+		'[ $RC -eq 0 ] && [[ $OUT == *\"kernel\":* && $OUT == *\"explicit_supported\":* && $OUT == *\"auto_path\":* ]]'
+fi
+
+if [[ $probe_json == *'"explicit_supported": true'* ]]; then
+	EXPLICIT=yes
+elif [[ $probe_json == *'"explicit_supported": false'* ]]; then
+	EXPLICIT=no
+else
+	EXPLICIT=unknown
+	not_ok "probe --json says whether explicit IDs are granted"
+fi
+no_prctl="the kernel lacks PR_TIMER_CREATE_RESTORE_IDS (Linux < 6.15)"
+
+RC=0
+KEEPTIME_FORCE_LINEAR=1 "$KT" probe >"$T/out" 2>"$T/err" || RC=$?
+OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+check "KEEPTIME_FORCE_LINEAR=1: probe reports the linear path" \
+	'[ $RC -eq 0 ] && [[ $OUT =~ automatic\ path:\ +linear ]]'
+RC=0
+KEEPTIME_FORCE_LINEAR=1 "$KT" probe --json >"$T/out" 2>"$T/err" || RC=$?
+OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+check "KEEPTIME_FORCE_LINEAR=1: probe --json says auto_path linear" \
+	'[ $RC -eq 0 ] && [[ $OUT == *"\"auto_path\": \"linear\""* ]]'
+if [ "$EXPLICIT" = yes ]; then
+	check "probe --json says the linear path was forced" \
+		'[[ $OUT == *"\"auto_path_forced\": true"* ]]'
+	RC=0
+	KEEPTIME_FORCE_LINEAR=0 "$KT" probe >"$T/out" 2>"$T/err" || RC=$?
+	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	check "KEEPTIME_FORCE_LINEAR=0: probe reports the explicit path" \
+		'[ $RC -eq 0 ] && [[ $OUT =~ automatic\ path:\ +explicit ]]'
+else
+	skip "probe --json says the linear path was forced" "$no_prctl"
+	skip "KEEPTIME_FORCE_LINEAR=0: probe reports the explicit path" "$no_prctl"
+fi
+
+# --- create: the explicit path ---------------------------------------------
+
+if [ "$EXPLICIT" = yes ]; then
+	run "$KT" create --explicit 7 1000 1000000
+	check "create --explicit 7 1000 1000000 exits 0 on the explicit path" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"path:          explicit"* ]] && [ -z "$ERR" ]'
+	check "create --explicit: /proc/self/timers had no timers before" \
+		'[[ $OUT == *"/proc/self/timers before:"$'\''\n'\''"  (no timers)"* ]]'
+	check "create --explicit: /proc/self/timers shows exactly IDs 7 1000 1000000" \
+		'[ "$(ids_after)" = "7 1000 1000000" ]'
+
+	run "$KT" create 1000000 7 1000
+	check "create (automatic) takes the explicit path, IDs in any order" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"path:          explicit"* ]] && [ "$(ids_after)" = "7 1000 1000000" ]'
+
+	run "$KT" create --explicit 2147483647 0
+	check "create --explicit reaches IDs 0 and 2147483647" \
+		'[ $RC -eq 0 ] && [ "$(ids_after)" = "0 2147483647" ]'
+
+	run "$KT" create --explicit --notify none --clock process-cpu 42
+	check "create --notify none --clock process-cpu: /proc shows none and clock -6" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"notify: none/pid."* && $OUT == *"ClockID: -6"* ]]'
+	run "$KT" create --explicit --notify thread-id --signal 10 43
+	check "create --notify thread-id --signal 10: /proc shows the signal to a tid" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"signal: 10/"* && $OUT == *"notify: signal/tid."* ]]'
+	run "$KT" create --explicit --quiet 44
+	check "create --quiet does not show /proc/self/timers" \
+		'[ $RC -eq 0 ] && [[ $OUT != *"/proc/self/timers"* && $OUT == *"path:"* ]]'
+
+	run "$KT" create --explicit 5 5
+	check "duplicate ID on the explicit path: exit 1, one line that says so" \
+		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"ID 5 appears more than once"* ]]'
+	run "$KT" create --explicit --clock 4 9
+	check "a clock without timers (MONOTONIC_RAW): exit 1, one line from the library" \
+		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *timer_create* ]]'
+else
+	for name in "create --explicit 7 1000 1000000" \
+		"create --explicit: /proc/self/timers before" \
+		"create --explicit: /proc/self/timers shows the IDs" \
+		"create (automatic) takes the explicit path" \
+		"create --explicit reaches IDs 0 and 2147483647" \
+		"create --notify none --clock process-cpu" \
+		"create --notify thread-id --signal 10" \
+		"create --quiet" \
+		"duplicate ID on the explicit path" \
+		"a clock without timers"; do
+		skip "$name" "$no_prctl"
+	done
+	run "$KT" create --explicit 7
+	check "create --explicit without the prctl: exit 1, one line that says so" \
+		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"does not grant explicit timer IDs"* ]]'
+fi
+
+# --- create: the linear path -----------------------------------------------
+
+run "$KT" create --linear 7 1000 1000000
+check "create --linear 7 1000 1000000 exits 0 on the linear path" \
+	'[ $RC -eq 0 ] && [[ $OUT == *"path:          linear"* ]] && [ -z "$ERR" ]'
+check "create --linear: the walk took 1000001 timer_create calls" \
+	'[[ $OUT == *"linear steps:  1000001 timer_create calls"* ]]'
+check "create --linear: /proc/self/timers shows exactly IDs 7 1000 1000000" \
+	'[ "$(ids_after)" = "7 1000 1000000" ]'
+
+RC=0
+KEEPTIME_FORCE_LINEAR=1 "$KT" create 3 1000 >"$T/out" 2>"$T/err" || RC=$?
+OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+check "KEEPTIME_FORCE_LINEAR=1: create takes the linear path (1001 steps)" \
+	'[ $RC -eq 0 ] && [[ $OUT == *"path:          linear"* && $OUT == *"linear steps:  1001 "* ]] && [ "$(ids_after)" = "3 1000" ]'
+if [ "$EXPLICIT" = yes ]; then
+	RC=0
+	KEEPTIME_FORCE_LINEAR=1 "$KT" create --explicit 3 >"$T/out" 2>"$T/err" || RC=$?
+	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	check "--explicit wins over KEEPTIME_FORCE_LINEAR=1" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"path:          explicit"* ]]'
+else
+	skip "--explicit wins over KEEPTIME_FORCE_LINEAR=1" "$no_prctl"
+fi
+
+run "$KT" create --linear 2147483647
+check "create --linear 2147483647: exit 1, one line with the step count" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"2147483648 timer_create calls"* && $ERR == *bound* ]]'
+check "create --linear 2147483647: /proc/self/timers shows nothing after" \
+	'[[ $OUT != *"/proc/self/timers after"* && $OUT != *"ID: "* ]]'
+run "$KT" create --linear --quiet 5 5
+check "duplicate ID on the linear path: exit 1, one line that says so" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"ID 5 appears more than once"* ]]'
+run "$KT" create --linear --quiet --max-steps 100 1000
+check "create --linear --max-steps 100 1000: refused, exit 1" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"1001 timer_create calls"* ]]'
+run "$KT" create --linear --quiet --max-steps 1001 1000
+check "create --linear --max-steps 1001 1000: exit 0" '[ $RC -eq 0 ]'
+run "$KT" create --quiet -- -1
+check "a negative ID: the library refuses it, exit 1" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"not a timer ID"* ]]'
+
+run "$KT" -v create --linear --quiet 2
+check "-v shows the library's debug messages" \
+	'[ $RC -eq 0 ] && [[ $ERR == *"keeptime: debug: "* ]]'
+run "$KT" create -v --linear --quiet 2
+check "-v after the command works too" \
+	'[ $RC -eq 0 ] && [[ $ERR == *"keeptime: debug: "* ]]'
+run "$KT" -v create --quiet 6 6
+check "-v: a failed creation is still reported once" \
+	'[ $RC -eq 1 ] && [ "$(grep -c "appears more than once" "$T/err")" -eq 1 ]'
+
+# --- bench -----------------------------------------------------------------
+
+run "$KT" bench --json --runs 3 --linear-runs 1 --sparse-n 1000
+bench_rc=$RC
+check "bench --json --runs 3 --linear-runs 1 --sparse-n 1000 exits 0" \
+	'[ $RC -eq 0 ]'
+if have_python; then
+	check "bench --json is one JSON object with every required key" \
+		'python3 - "$T/out" "$EXPLICIT" <<'\''PY'\''
+import json, sys
+d = json.load(open(sys.argv[1]))
+explicit = sys.argv[2] == "yes"
+num = (int, float)
+assert isinstance(d["kernel"], str) and d["kernel"], "kernel"
+assert d["explicit_supported"] is explicit, "explicit_supported"
+seed, sparse = d["seed"], d["sparse"]
+for k in ("explicit_us", "linear_us", "speedup", "raw_loop_us", "step_ratio", "runs"):
+    assert k in seed, "seed." + k
+for k in ("n", "explicit_us", "raw_us", "ratio", "runs"):
+    assert k in sparse, "sparse." + k
+for k in ("linear_us", "raw_loop_us", "step_ratio"):
+    assert isinstance(seed[k], num) and seed[k] > 0, "seed." + k
+assert isinstance(sparse["raw_us"], num) and sparse["raw_us"] > 0, "sparse.raw_us"
+assert sparse["n"] == 1000, "sparse.n"
+assert seed["runs"]["linear"] == 1 and seed["runs"]["raw_loop"] == 1, "seed.runs"
+assert seed["linear_steps"] == 2000001, "seed.linear_steps"
+for obj, k in ((seed, "explicit_us"), (seed, "speedup"),
+               (sparse, "explicit_us"), (sparse, "ratio")):
+    if explicit:
+        assert isinstance(obj[k], num) and obj[k] > 0, k
+    else:
+        assert obj[k] is None, k + " must be null without the prctl"
+if explicit:
+    assert seed["runs"]["explicit"] == 3, "seed.runs.explicit"
+PY'
+else
+	check "bench --json has every required key (grep, no python3)" \
+		'for k in kernel explicit_supported seed explicit_us linear_us speedup raw_loop_us step_ratio runs sparse n raw_us ratio; do grep -q "\"$k\":" "$T/out" || exit 1; done'
+fi
+check "bench --json prints nothing but the object on stdout" \
+	'[ $bench_rc -ne 0 ] || { [ "$(head -c1 "$T/out")" = "{" ] && [ "$(tail -n1 "$T/out")" = "}" ]; }'
+
+run "$KT" bench --runs 3 --linear-runs 1 --sparse-n 100 --sparse-runs 1
+check "bench (table) exits 0 and shows the medians, ratios and targets" \
+	'[ $RC -eq 0 ] && [[ $OUT == *median* && $OUT == *"step ratio"* && $OUT == *targets:* && $OUT == *"sparse, ratio <= 1.3"* ]]'
+
+RC=0
+(ulimit -S -i 20 && exec "$KT" bench --sparse-n 1000) >"$T/out" 2>"$T/err" || RC=$?
+OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+check "bench refuses up front when RLIMIT_SIGPENDING cannot hold the sparse set" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *RLIMIT_SIGPENDING* ]] && [ -z "$OUT" ]'
+
+# --- show: image files ------------------------------------------------------
+
+image=$top/tests/fuzz/corpus/image/sample.img
+run "$KT" show "$image"
+check "show FILE exits 0 and lists the image's timers, itimers and timerfds" \
+	'[ $RC -eq 0 ] && [[ $OUT == *"POSIX timers: 2"* && $OUT == *1000007* && $OUT == *"thread-id 99"* && $OUT == *itimers:* && $OUT == *"timerfds: 1"* ]]'
+check "show FILE prints the 64-bit signal value and the remaining time" \
+	'[[ $OUT == *0x0000000000000007* && $OUT == *1.000000002* ]]'
+run "$KT" show - <"$image"
+check "show - reads the image from standard input" \
+	'[ $RC -eq 0 ] && [[ $OUT == *1000007* ]]'
+run "$KT" show --json "$image"
+if have_python; then
+	printf '%s\n' "$OUT" >"$T/show.json"
+	check "show --json prints one JSON object with the documented keys" \
+		'[ $RC -eq 0 ] && python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[\"schema\"] == \"keeptime-snapshot\" and d[\"schema_version\"] == 1
+t = d[\"posix_timers\"]
+assert [x[\"id\"] for x in t] == [7, 1000007], t
+assert t[1][\"notify\"] == \"thread-id\" and t[1][\"notify_tid\"] == 99
+assert t[0][\"sigval\"] == \"0x0000000000000007\"
+assert t[0][\"remaining\"] == {\"sec\": 1, \"nsec\": 2} and t[0][\"armed\"] is True
+assert set(d[\"itimers\"]) == {\"real\", \"virtual\", \"prof\"}
+f = d[\"timerfds\"][0]
+assert f[\"fd\"] == 5 and f[\"ticks\"] == 3 and f[\"abstime\"] and f[\"cloexec\"]
+assert d[\"restore_ids_flag\"] is False
+" "$T/show.json"'
+else
+	skip "show --json prints one JSON object with the documented keys" "python3 is not installed"
+fi
+printf 'this is not an image\n' >"$T/junk"
+run "$KT" show "$T/junk"
+check "show of a file that is not an image: exit 1, one line with the offset" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"offset 0"* && $ERR == *"not a keeptime image"* ]]'
+head -c 100 "$image" >"$T/cut.img"
+run "$KT" show "$T/cut.img"
+check "show of a truncated image: exit 1, one line saying truncated" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *truncated* ]]'
+run "$KT" show "$T/does-not-exist"
+check "show of a missing file: exit 1, one error line" '[ $RC -eq 1 ] && one_error_line'
+run "$KT" show
+check "show without FILE: exit 2" '[ $RC -eq 2 ] && one_error_line'
+
+# --- the man page ----------------------------------------------------------
+
+if command -v groff >/dev/null 2>&1; then
+	run groff -man -ww -z "$man_page"
+	check "the man page renders without warnings (groff -man -ww)" \
+		'[ $RC -eq 0 ] && [ -z "$ERR" ]'
+	RC=0
+	groff -man -Tascii -P-cbou "$man_page" >"$T/man.txt" 2>"$T/err" || RC=$?
+	check "the man page documents every command and option" \
+		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
+			grep -q -e "$w" "$T/man.txt" || { echo "missing: $w"; exit 1; }
+		done'
+else
+	skip "the man page renders without warnings" "groff is not installed"
+	skip "the man page documents every command and option" "groff is not installed"
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
