@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../src/lib/crc32c.h"
@@ -411,4 +412,38 @@ Test(image, longer_records_from_newer_minor_versions, .timeout = 10)
 	free(ext);
 	free(buf);
 	kt_snapshot_free(a);
+}
+
+Test(image, save_file_is_private_and_atomic, .timeout = 10)
+{
+	struct kt_snapshot *a = sample(3), *b = NULL;
+	char dir[] = "/tmp/kt-image-XXXXXX", path[64], other[64];
+	struct stat st;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/app.img", dir);
+	umask(0);
+	cr_assert_eq(kt_snapshot_save_file(a, path, 0), 0);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 0777, 0600, "mode %o", st.st_mode & 0777);
+	fd = open(path, O_RDONLY);
+	cr_assert_eq(kt_snapshot_load(fd, &b, NULL), 0);
+	close(fd);
+	cr_expect_eq(kt_snapshot_posix_timer_count(b), 3);
+	/* excl refuses an existing file and leaves it alone. */
+	cr_expect_eq(kt_snapshot_save_file(a, path, 1), -EEXIST);
+	/* Replacing is allowed without excl. */
+	cr_expect_eq(kt_snapshot_save_file(b, path, 0), 0);
+	/* A directory that does not exist: an error, nothing created. */
+	snprintf(other, sizeof(other), "%s/no/such.img", dir);
+	cr_expect_eq(kt_snapshot_save_file(a, other, 0), -ENOENT);
+	/* No temporary file is left behind in any case. */
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 1", dir);
+	cr_expect_eq(system(cmd), 0, "files left in %s", dir);
+	unlink(path);
+	rmdir(dir);
+	kt_snapshot_free(a);
+	kt_snapshot_free(b);
 }

@@ -429,6 +429,18 @@ KT_API KT_MUST_CHECK int kt_snapshot_clock(const struct kt_snapshot *snap,
 KT_API KT_MUST_CHECK int kt_snapshot_save(const struct kt_snapshot *snap,
 					  int fd);
 
+/*
+ * Write a snapshot as an image file at path, created with mode 0600 (the
+ * image reveals the process's timers and signal values). The image is
+ * written to a temporary file in the same directory, flushed to disk and
+ * renamed over path, so that path never holds a partial image: on failure
+ * nothing is left behind. An existing file at path is replaced unless
+ * excl is true (then -EEXIST).
+ * Returns 0, -EINVAL, -EEXIST, or the negative errno of the failing call.
+ */
+KT_API KT_MUST_CHECK int kt_snapshot_save_file(const struct kt_snapshot *snap,
+					       const char *path, int excl);
+
 struct kt_load_opts {
 	size_t sz;     /* sizeof(struct kt_load_opts) */
 	char *err_buf; /* optional: receives a one-line reason on failure */

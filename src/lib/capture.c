@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -137,6 +138,30 @@ static int capture_posix_timers(struct capture *cap)
 	}
 	free(pt);
 	return err;
+}
+
+/*
+ * A timer signal still pending cannot be read in-process without consuming
+ * it, so the snapshot does not carry it: say so for each timer whose signal
+ * is pending now (docs/exactness.md).
+ */
+static void note_pending_signals(const struct kt_snapshot *snap)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return;
+	for (size_t i = 0; i < snap->n_timers; i++) {
+		const struct kt_posix_timer *t = &snap->timers[i];
+
+		if (t->notify != SIGEV_NONE && t->signo > 0 &&
+		    t->signo < NSIG && sigismember(&pending, t->signo) == 1)
+			kt_log(KT_LOG_INFO,
+			       "POSIX timer %d: signal %d is pending at capture; "
+			       "an in-process restore does not carry pending "
+			       "signals",
+			       t->id, t->signo);
+	}
 }
 
 static int capture_itimers(struct capture *cap)
@@ -290,8 +315,10 @@ int kt_capture_self(struct kt_snapshot **ret_snap,
 		err = capture_flag(&cap);
 	if (!err)
 		err = capture_posix_timers(&cap);
-	if (!err)
+	if (!err) {
+		note_pending_signals(cap.snap);
 		err = capture_itimers(&cap);
+	}
 	if (!err)
 		err = capture_timerfds(&cap);
 	if (!err) {

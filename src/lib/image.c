@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +292,45 @@ int kt_snapshot_save(const struct kt_snapshot *snap, int fd)
 	put_le(o.buf + 24, crc, 4);
 	err = write_all(fd, o.buf, size);
 	free(o.buf);
+	return err;
+}
+
+int kt_snapshot_save_file(const struct kt_snapshot *snap, const char *path,
+			  int excl)
+{
+	char *tmp;
+	int fd, err;
+
+	if (!snap || !path || !*path)
+		return -EINVAL;
+	if (excl && access(path, F_OK) == 0)
+		return -EEXIST;
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	/* mkostemp creates the file with mode 0600, whatever the umask. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		free(tmp);
+		return err;
+	}
+	err = kt_snapshot_save(snap, fd);
+	if (err == 0 && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && err == 0)
+		err = -errno;
+	if (err == 0) {
+		/* excl: link() fails if path appeared meanwhile. */
+		if (excl) {
+			if (link(tmp, path) < 0)
+				err = -errno;
+		} else if (rename(tmp, path) < 0) {
+			err = -errno;
+		}
+	}
+	if (err < 0 || excl)
+		(void)unlink(tmp); /* the temporary file is ours alone */
+	free(tmp);
 	return err;
 }
 

@@ -244,6 +244,12 @@ static int arm_posix_timers(struct restore *r)
 			return FAIL(r, -errno,
 				    "POSIX timer %d: timer_settime: %s", t->id,
 				    strerrordesc_np(errno));
+		if (t->clock == -2) /* THREAD_CLOCK: "the creating thread" */
+			kt_log(KT_LOG_INFO,
+			       "POSIX timer %d: thread CPU clock of the thread "
+			       "that restored it (the kernel does not tell "
+			       "which thread created it)",
+			       t->id);
 		if (t->overrun > 0)
 			kt_log(KT_LOG_INFO,
 			       "POSIX timer %d: overrun %d of its last signal "
