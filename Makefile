@@ -47,7 +47,8 @@ HOST_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 # The freestanding core: no libc, no sanitizers, no stack protector. It must
 # also run inside a restorer blob, so it is position independent.
 CORE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -nostdlib -fno-builtin \
-	-fno-stack-protector -fPIE -fvisibility=hidden -fno-sanitize=all
+	-fno-stack-protector -fPIE -fvisibility=hidden -fno-sanitize=all \
+	-mgeneral-regs-only -fno-asynchronous-unwind-tables
 
 CORE_SRCS := $(wildcard src/core/*.c)
 LIB_SRCS := $(wildcard src/lib/*.c)
@@ -58,24 +59,32 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
-TEST_HELPERS := $(BUILD)/tests/helper_exec
+TEST_HELPERS := $(BUILD)/tests/helper_exec $(BUILD)/tests/target_workload
+
+# The parasite: the core linked into a flat blob the library embeds.
+PARASITE_ELF := $(BUILD)/parasite/parasite.elf
+PARASITE_BIN := $(BUILD)/parasite/parasite.bin
+PARASITE_OBJ := $(BUILD)/parasite/parasite_blob.o
+LIB_ALL_OBJS := $(LIB_OBJS) $(CORE_OBJS) $(PARASITE_OBJ)
 
 STATIC_LIB := $(BUILD)/libkeeptime.a
 SHARED_LIB := $(BUILD)/libkeeptime.so.$(VERSION)
 CORE_CHECKED := $(BUILD)/src/core/.no-undefined
 KEEPTIME := $(BUILD)/keeptime
+WORKLOAD := $(BUILD)/keeptime-workload
 PCFILE := $(BUILD)/keeptime.pc
 
 CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
 FORMAT_FILES := $(wildcard include/keeptime/*.h src/*/*.c src/*/*.h \
-	src/arch/*/*.h bench/*.c bench/*.h tests/*.c tests/*.h tests/fuzz/*.c)
+	src/arch/*/*.h bench/*.c bench/*.h tests/*.c tests/*.h tests/fuzz/*.c \
+	examples/*.c)
 
 .PHONY: all deps test check check-format format demo bench install \
 	uninstall clean fuzz
 
-all: $(SHARED_LIB) $(STATIC_LIB) $(KEEPTIME) $(PCFILE)
+all: $(SHARED_LIB) $(STATIC_LIB) $(KEEPTIME) $(WORKLOAD) $(PCFILE)
 
 deps:
 	@scripts/deps.sh
@@ -99,12 +108,33 @@ $(CORE_CHECKED): $(CORE_OBJS)
 	fi
 	@touch $@
 
-$(STATIC_LIB): $(LIB_OBJS) $(CORE_OBJS) $(CORE_CHECKED)
-	@rm -f $@
-	$(AR) rcs $@ $(LIB_OBJS) $(CORE_OBJS)
+# The blob must run wherever it is copied: its code may hold no absolute
+# address (no R_X86_64_64/32/32S relocation in the sections it is made of).
+$(PARASITE_ELF): $(CORE_OBJS) $(CORE_CHECKED) src/core/parasite.lds
+	@mkdir -p $(@D)
+	@abs=$$(for o in $(CORE_OBJS); do readelf -rW $$o | awk -v o=$$o \
+		'/^Relocation section/ { sec = $$3 } \
+		 sec !~ /debug/ && $$3 ~ /^R_X86_64_(64|32|32S)$$/ \
+		 { print o ": " sec ": " $$3 " " $$5 }'; done); \
+	if [ -n "$$abs" ]; then \
+		echo "error: the parasite would hold absolute addresses:" >&2; \
+		echo "$$abs" >&2; exit 1; \
+	fi
+	$(LD) -static -nostdlib -z noexecstack -T src/core/parasite.lds \
+		-o $@ $(CORE_OBJS)
 
-$(SHARED_LIB): $(LIB_OBJS) $(CORE_OBJS) $(CORE_CHECKED) src/lib/libkeeptime.map
-	$(CC) -shared -o $@ $(LIB_OBJS) $(CORE_OBJS) $(HOST_LDFLAGS) \
+$(PARASITE_BIN): $(PARASITE_ELF)
+	objcopy -O binary $< $@
+
+$(PARASITE_OBJ): src/lib/parasite_blob.S $(PARASITE_BIN)
+	$(CC) -c -DPARASITE_BIN='"$(PARASITE_BIN)"' $< -o $@
+
+$(STATIC_LIB): $(LIB_ALL_OBJS) $(CORE_CHECKED)
+	@rm -f $@
+	$(AR) rcs $@ $(LIB_ALL_OBJS)
+
+$(SHARED_LIB): $(LIB_ALL_OBJS) $(CORE_CHECKED) src/lib/libkeeptime.map
+	$(CC) -shared -o $@ $(LIB_ALL_OBJS) $(HOST_LDFLAGS) \
 		-Wl,-soname,libkeeptime.so.$(SOVERSION) \
 		-Wl,--version-script=src/lib/libkeeptime.map \
 		-Wl,--no-undefined -lpthread
@@ -118,6 +148,10 @@ $(KEEPTIME): $(CLI_OBJS) $(STATIC_LIB)
 # writes it again with the PREFIX and LIBDIR it is given.
 PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|'
+
+# The demo's workload, a client of the library like any other.
+$(WORKLOAD): $(BUILD)/examples/workload.o $(STATIC_LIB)
+	$(CC) -o $@ $< $(STATIC_LIB) $(HOST_LDFLAGS) -lpthread
 
 $(PCFILE): keeptime.pc.in Makefile
 	@mkdir -p $(@D)
@@ -141,6 +175,11 @@ $(BUILD)/tests/helper_exec: tests/helper_exec.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LDFLAGS)
 
+# The process test_inject seizes and runs code in.
+$(BUILD)/tests/target_workload: tests/target_workload.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LDFLAGS) -lpthread
+
 # Run the suite of this build (BUILD, SAN).
 check: all $(TEST_BINS) $(TEST_HELPERS)
 	tests/run.sh $(BUILD)
@@ -156,9 +195,10 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -Iinclude \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(CORE_SRCS)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(CORE_SRCS) $(PARASITE_OBJ)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(CORE_SRCS) -lpthread
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(CORE_SRCS) \
+		$(PARASITE_OBJ) -lpthread
 
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 	@for f in $(FUZZ_NAMES); do \
@@ -185,7 +225,7 @@ test: deps
 	tests/all.sh
 
 demo: deps all
-	scripts/demo.sh $(KEEPTIME)
+	scripts/demo.sh $(KEEPTIME) $(WORKLOAD)
 
 bench: all
 	$(KEEPTIME) bench

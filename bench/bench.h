@@ -35,12 +35,30 @@
 #define BENCH_DEFAULT_LINEAR_RUNS   3
 #define BENCH_DEFAULT_SPARSE_RUNS   5
 #define BENCH_DEFAULT_SPARSE_N	    10000
+#define BENCH_DEFAULT_SNAPSHOT_RUNS 5
+#define BENCH_DEFAULT_SNAPSHOT_N    BENCH_DEFAULT_SPARSE_N
+
+/*
+ * The snapshot case: snapshot_n POSIX timers at the sparse IDs, plus
+ * BENCH_SNAPSHOT_TIMERFDS timerfds and ITIMER_REAL, captured, saved,
+ * loaded and restored in one process. The steps, each timed on its own:
+ */
+enum bench_snapshot_step {
+	BENCH_SNAP_CAPTURE, /* kt_capture_self */
+	BENCH_SNAP_SAVE,    /* kt_snapshot_save to a memfd */
+	BENCH_SNAP_LOAD,    /* kt_snapshot_load from it */
+	BENCH_SNAP_RESTORE, /* kt_restore_self, the originals deleted */
+	BENCH_SNAP_STEPS,
+};
+#define BENCH_SNAPSHOT_TIMERFDS 2
 
 struct bench_config {
 	unsigned explicit_runs; /* seed, explicit path */
 	unsigned linear_runs;	/* seed, linear path and bare raw loop each */
 	unsigned sparse_runs;	/* sparse, explicit and raw each */
 	unsigned sparse_n;	/* timers in the sparse case */
+	unsigned snapshot_runs; /* snapshot case; 0: not measured */
+	unsigned snapshot_n;	/* POSIX timers in the snapshot case */
 	/* Whether to measure the explicit path (the kernel grants it). */
 	bool explicit_supported;
 	/* Optional: called before each measurement. */
@@ -68,13 +86,19 @@ struct bench_results {
 	/* sparse_n timers at IDs i * 1000 + 7. */
 	struct bench_series sparse_explicit; /* kt_timers_create, explicit */
 	struct bench_series sparse_raw;	     /* sparse_n bare creates */
-	char error[320]; /* what failed, when bench_run() fails */
+	/* snapshot_n timers at the sparse IDs, 2 timerfds, ITIMER_REAL:
+	 * one series per step, all from the same children (count: the
+	 * POSIX timers), and the image's size, the same in every run. */
+	struct bench_series snapshot[BENCH_SNAP_STEPS];
+	uint64_t snapshot_bytes; /* 0: not measured */
+	char error[320];	 /* what failed, when bench_run() fails */
 };
 
 /*
  * Run the benchmark. Returns 0, or a negative errno with res->error saying
  * which measurement failed and how. Each series is measured only if its
- * run count is not 0 (and, for explicit ones, explicit_supported).
+ * run count is not 0 (and, for explicit ones and the snapshot case, which
+ * restores at exact IDs, explicit_supported).
  */
 int bench_run(const struct bench_config *cfg, struct bench_results *res)
 	__attribute__((warn_unused_result));

@@ -14,7 +14,10 @@ struct bench_sample {
 	int err;	/* 0, or the negative errno of the failure */
 	uint64_t ns;	/* the timed section */
 	uint64_t count; /* linear steps, syscall pairs or timers created */
-	char msg[240];	/* what failed, when err != 0 */
+	/* The snapshot case: each step's time, and the image's size. */
+	uint64_t step_ns[BENCH_SNAP_STEPS];
+	uint64_t bytes;
+	char msg[240]; /* what failed, when err != 0 */
 };
 /* One write of at most PIPE_BUF bytes is atomic: no partial samples. */
 _Static_assert(sizeof(struct bench_sample) <= 512, "sample fits PIPE_BUF");
@@ -38,12 +41,27 @@ int bench_in_child(bench_body_fn body, const void *arg, int timeout_s,
 /* The measurements (cases.c). */
 struct bench_case {
 	enum kt_id_path path; /* seed: explicit or linear */
-	unsigned n;	      /* sparse: the number of timers */
+	unsigned n;	      /* sparse, snapshot: the number of timers */
 };
 int bench_seed_create(const void *arg, struct bench_sample *out);
 int bench_seed_raw_loop(const void *arg, struct bench_sample *out);
 int bench_sparse_explicit(const void *arg, struct bench_sample *out);
 int bench_sparse_raw(const void *arg, struct bench_sample *out);
+int bench_snapshot(const void *arg, struct bench_sample *out); /* snapshot.c */
+
+/* Shared by the measurements (cases.c). */
+/* Set out->msg (cut to fit). */
+void bench_msg(struct bench_sample *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* CLOCK_MONOTONIC in ns. 0 or -errno. */
+int bench_now_ns(uint64_t *ret) __attribute__((warn_unused_result));
+/*
+ * Warm up what a timed call will touch: memory (bench_prefault), the
+ * vDSO clock, the probe, the library's creation path with an empty set.
+ * 0, or -errno with out->msg set.
+ */
+int bench_warm_up(enum kt_id_path path, struct bench_sample *out)
+	__attribute__((warn_unused_result));
 
 /*
  * Make the child's stack and heap its own before timing (prefault.c).

@@ -20,10 +20,7 @@
 
 #include "bench_internal.h"
 
-static void set_msg(struct bench_sample *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void set_msg(struct bench_sample *out, const char *fmt, ...)
+void bench_msg(struct bench_sample *out, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -41,7 +38,7 @@ static struct sigevent bench_sigevent(void)
 	return sev;
 }
 
-static int now_ns(uint64_t *ret)
+int bench_now_ns(uint64_t *ret)
 {
 	struct timespec ts;
 
@@ -55,10 +52,10 @@ static int now_ns(uint64_t *ret)
 static int elapsed(uint64_t start, struct bench_sample *out)
 {
 	uint64_t end = 0;
-	int err = now_ns(&end);
+	int err = bench_now_ns(&end);
 
 	if (err < 0) {
-		set_msg(out, "clock_gettime: %s", strerror(-err));
+		bench_msg(out, "clock_gettime: %s", strerror(-err));
 		return err;
 	}
 	out->ns = end - start;
@@ -67,10 +64,10 @@ static int elapsed(uint64_t start, struct bench_sample *out)
 
 static int start_clock(uint64_t *start, struct bench_sample *out)
 {
-	int err = now_ns(start);
+	int err = bench_now_ns(start);
 
 	if (err < 0)
-		set_msg(out, "clock_gettime: %s", strerror(-err));
+		bench_msg(out, "clock_gettime: %s", strerror(-err));
 	return err;
 }
 
@@ -93,7 +90,7 @@ static void set_specs(struct kt_timer_spec *specs, size_t n, int first,
  * the probe (cached), and the library's creation path with an empty set
  * (on the explicit path that also turns the flag on and off once).
  */
-static int warm_up(enum kt_id_path path, struct bench_sample *out)
+int bench_warm_up(enum kt_id_path path, struct bench_sample *out)
 {
 	KT_OPTS(kt_create_opts, opts, .path = path);
 	uint64_t t;
@@ -105,12 +102,12 @@ static int warm_up(enum kt_id_path path, struct bench_sample *out)
 		return err;
 	err = kt_explicit_ids_supported();
 	if (err < 0) {
-		set_msg(out, "probing explicit IDs: %s", strerror(-err));
+		bench_msg(out, "probing explicit IDs: %s", strerror(-err));
 		return err;
 	}
 	err = kt_timers_create(NULL, 0, &opts);
 	if (err < 0)
-		set_msg(out, "warm-up with an empty set: %s", strerror(-err));
+		bench_msg(out, "warm-up with an empty set: %s", strerror(-err));
 	return err;
 }
 
@@ -124,10 +121,10 @@ static int check_ids(const struct kt_timer_spec *specs, size_t n,
 		if (syscall(SYS_timer_gettime, specs[i].id, &cur) < 0) {
 			int err = -errno;
 
-			set_msg(out,
-				"timer %d is not there after creation "
-				"(timer_gettime: %s)",
-				specs[i].id, strerror(-err));
+			bench_msg(out,
+				  "timer %d is not there after creation "
+				  "(timer_gettime: %s)",
+				  specs[i].id, strerror(-err));
 			return err;
 		}
 	}
@@ -151,7 +148,7 @@ static int timed_create(const struct kt_timer_spec *specs, size_t n,
 		char msg[sizeof(out->msg)];
 
 		(void)kt_create_report_format(&rep, msg, sizeof(msg));
-		set_msg(out, "%s", msg);
+		bench_msg(out, "%s", msg);
 		return err;
 	}
 	err = elapsed(start, out);
@@ -169,7 +166,7 @@ int bench_seed_create(const void *arg, struct bench_sample *out)
 
 	set_specs(specs, 2, BENCH_SEED_ID_LOW,
 		  BENCH_SEED_ID_HIGH - BENCH_SEED_ID_LOW);
-	err = warm_up(c->path, out);
+	err = bench_warm_up(c->path, out);
 	if (err < 0)
 		return err;
 	return timed_create(specs, 2, c->path, out);
@@ -192,14 +189,14 @@ int bench_seed_raw_loop(const void *arg, struct bench_sample *out)
 
 		if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) < 0) {
 			err = -errno;
-			set_msg(out, "timer_create, pair %llu: %s",
-				(unsigned long long)i, strerror(-err));
+			bench_msg(out, "timer_create, pair %llu: %s",
+				  (unsigned long long)i, strerror(-err));
 			return err;
 		}
 		if (syscall(SYS_timer_delete, id) < 0) {
 			err = -errno;
-			set_msg(out, "timer_delete(%d): %s", id,
-				strerror(-err));
+			bench_msg(out, "timer_delete(%d): %s", id,
+				  strerror(-err));
 			return err;
 		}
 	}
@@ -216,11 +213,11 @@ int bench_sparse_explicit(const void *arg, struct bench_sample *out)
 
 	specs = calloc(c->n, sizeof(*specs));
 	if (!specs) {
-		set_msg(out, "out of memory for %u timer specs", c->n);
+		bench_msg(out, "out of memory for %u timer specs", c->n);
 		return -ENOMEM;
 	}
 	set_specs(specs, c->n, BENCH_SPARSE_FIRST, BENCH_SPARSE_STRIDE);
-	err = warm_up(KT_PATH_EXPLICIT, out);
+	err = bench_warm_up(KT_PATH_EXPLICIT, out);
 	if (err >= 0)
 		err = timed_create(specs, c->n, KT_PATH_EXPLICIT, out);
 	free(specs);
@@ -247,9 +244,9 @@ int bench_sparse_raw(const void *arg, struct bench_sample *out)
 
 		if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) < 0) {
 			err = -errno;
-			set_msg(out, "timer_create #%u: %s%s", i,
-				strerror(-err),
-				err == -EAGAIN ? " (RLIMIT_SIGPENDING)" : "");
+			bench_msg(out, "timer_create #%u: %s%s", i,
+				  strerror(-err),
+				  err == -EAGAIN ? " (RLIMIT_SIGPENDING)" : "");
 			return err;
 		}
 	}

@@ -162,6 +162,10 @@ usage_error "bench --runs 0" bench --runs 0
 usage_error "bench --runs not a number" bench --runs many
 usage_error "bench --sparse-n 0" bench --sparse-n 0
 usage_error "bench --linear-runs too many" bench --linear-runs 100000
+usage_error "bench --snapshot-n 0" bench --snapshot-n 0
+usage_error "bench --snapshot-runs not a number" bench --snapshot-runs few
+usage_error "bench --snapshot-runs negative" bench --snapshot-runs -1
+usage_error "bench --snapshot-runs too many" bench --snapshot-runs 100000
 usage_error "bench with an argument" bench now
 
 # --- probe -----------------------------------------------------------------
@@ -329,9 +333,10 @@ check "-v: a failed creation is still reported once" \
 
 # --- bench -----------------------------------------------------------------
 
-run "$KT" bench --json --runs 3 --linear-runs 1 --sparse-n 1000
+run "$KT" bench --json --runs 3 --linear-runs 1 --sparse-n 1000 \
+	--snapshot-n 300 --snapshot-runs 2
 bench_rc=$RC
-check "bench --json --runs 3 --linear-runs 1 --sparse-n 1000 exits 0" \
+check "bench --json --runs 3 --linear-runs 1 --sparse-n 1000 --snapshot-n 300 --snapshot-runs 2 exits 0" \
 	'[ $RC -eq 0 ]'
 if have_python; then
 	check "bench --json is one JSON object with every required key" \
@@ -362,22 +367,89 @@ for obj, k in ((seed, "explicit_us"), (seed, "speedup"),
 if explicit:
     assert seed["runs"]["explicit"] == 3, "seed.runs.explicit"
 PY'
+	check "bench --json has the snapshot object, with sensible values" \
+		'python3 - "$T/out" "$EXPLICIT" <<'\''PY'\''
+import json, sys
+d = json.load(open(sys.argv[1]))
+explicit = sys.argv[2] == "yes"
+num = (int, float)
+snap = d["snapshot"]
+steps = ("capture", "save", "load", "restore")
+assert snap["n"] == 300, "snapshot.n"
+assert snap["timerfds"] == 2 and snap["itimer"] == "ITIMER_REAL", "snapshot set-up"
+keys = [s + x for s in steps for x in ("_us", "_min_us", "_max_us")]
+if explicit:
+    assert snap["runs"] == 2, "snapshot.runs"
+    for s in steps:
+        lo, med, hi = snap[s + "_min_us"], snap[s + "_us"], snap[s + "_max_us"]
+        assert all(isinstance(x, num) and x > 0 for x in (lo, med, hi)), s
+        assert lo <= med <= hi, s + ": min <= median <= max"
+        assert len(snap["samples_us"][s]) == 2, "samples_us." + s
+        assert isinstance(snap["per_timer_us"][s], num), "per_timer_us." + s
+    assert isinstance(snap["image_bytes"], int) and snap["image_bytes"] > 0, "image_bytes"
+    assert 50 <= snap["bytes_per_timer"] <= 200, "bytes_per_timer %r" % snap["bytes_per_timer"]
+    assert abs(snap["bytes_per_timer"] * 300 - snap["image_bytes"]) < 1, "bytes_per_timer * n"
+else:
+    assert snap["runs"] == 0, "snapshot.runs without the prctl"
+    for k in keys + ["image_bytes", "bytes_per_timer"]:
+        assert snap[k] is None, k + " must be null without the prctl"
+PY'
 else
 	check "bench --json has every required key (grep, no python3)" \
-		'for k in kernel explicit_supported seed explicit_us linear_us speedup raw_loop_us step_ratio runs sparse n raw_us ratio; do grep -q "\"$k\":" "$T/out" || exit 1; done'
+		'for k in kernel explicit_supported seed explicit_us linear_us speedup raw_loop_us step_ratio runs sparse n raw_us ratio snapshot capture_us save_us load_us restore_us image_bytes bytes_per_timer; do grep -q "\"$k\":" "$T/out" || exit 1; done'
 fi
 check "bench --json prints nothing but the object on stdout" \
 	'[ $bench_rc -ne 0 ] || { [ "$(head -c1 "$T/out")" = "{" ] && [ "$(tail -n1 "$T/out")" = "}" ]; }'
 
-run "$KT" bench --runs 3 --linear-runs 1 --sparse-n 100 --sparse-runs 1
+run "$KT" bench --runs 3 --linear-runs 1 --sparse-n 100 --sparse-runs 1 \
+	--snapshot-n 100 --snapshot-runs 1
 check "bench (table) exits 0 and shows the medians, ratios and targets" \
 	'[ $RC -eq 0 ] && [[ $OUT == *median* && $OUT == *"step ratio"* && $OUT == *targets:* && $OUT == *"sparse, ratio <= 1.3"* ]]'
+check "bench (table) shows the snapshot section after sparse" \
+	'[[ $OUT == *"sparse: "*"snapshot: 100 POSIX timers at IDs i*1000+7, 2 timerfds, ITIMER_REAL"*"targets:"* ]]'
+if [ "$EXPLICIT" = yes ]; then
+	check "bench (table) times capture, save, load and restore, and the image size" \
+		'for w in capture save load restore; do grep -Eq "^  $w \(.* 1$" "$T/out" || exit 1; done && grep -Eq "^  image size: +[1-9][0-9]* bytes, [0-9.]+ bytes per timer$" "$T/out" && grep -q "^  per timer: \+capture " "$T/out"'
+else
+	check "bench (table) says the snapshot case was not measured" \
+		'[[ $OUT == *"capture (kt_capture_self)"*"not measured: no PR_TIMER_CREATE_RESTORE_IDS"* ]]'
+fi
+
+run "$KT" bench --json --runs 1 --linear-runs 1 --sparse-n 10 --sparse-runs 1 \
+	--snapshot-runs 0
+if have_python; then
+	check "bench --json --snapshot-runs 0: the snapshot fields are null" \
+		'[ $RC -eq 0 ] && python3 - "$T/out" <<'\''PY'\''
+import json, sys
+snap = json.load(open(sys.argv[1]))["snapshot"]
+assert snap["runs"] == 0, "runs"
+for s in ("capture", "save", "load", "restore"):
+    for x in ("_us", "_min_us", "_max_us"):
+        assert snap[s + x] is None, s + x
+    assert snap["per_timer_us"][s] is None, "per_timer_us." + s
+    assert snap["samples_us"][s] == [], "samples_us." + s
+assert snap["image_bytes"] is None and snap["bytes_per_timer"] is None, "image"
+PY'
+else
+	check "bench --json --snapshot-runs 0: the snapshot fields are null (grep)" \
+		'[ $RC -eq 0 ] && grep -q "\"image_bytes\": null" "$T/out" && grep -q "\"capture_us\": null" "$T/out"'
+fi
 
 RC=0
 (ulimit -S -i 20 && exec "$KT" bench --sparse-n 1000) >"$T/out" 2>"$T/err" || RC=$?
 OUT=$(cat "$T/out") ERR=$(cat "$T/err")
 check "bench refuses up front when RLIMIT_SIGPENDING cannot hold the sparse set" \
 	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *RLIMIT_SIGPENDING* ]] && [ -z "$OUT" ]'
+if [ "$EXPLICIT" = yes ]; then
+	RC=0
+	(ulimit -S -i 20 && exec "$KT" bench --sparse-n 1 --snapshot-n 1000) \
+		>"$T/out" 2>"$T/err" || RC=$?
+	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	check "bench refuses up front when RLIMIT_SIGPENDING cannot hold the snapshot set" \
+		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"snapshot case needs 1000"* && $ERR == *--snapshot-n* ]] && [ -z "$OUT" ]'
+else
+	skip "bench refuses up front when RLIMIT_SIGPENDING cannot hold the snapshot set" "$no_prctl"
+fi
 
 # --- show: image files ------------------------------------------------------
 
@@ -424,6 +496,68 @@ check "show of a missing file: exit 1, one error line" '[ $RC -eq 1 ] && one_err
 run "$KT" show
 check "show without FILE: exit 2" '[ $RC -eq 2 ] && one_error_line'
 
+# --- another process: show PID, dump, restore --------------------------------
+
+workload=$(dirname "$KT")/keeptime-workload
+if [ -x "$workload" ]; then
+	"$workload" run >"$T/run.log" 2>&1 &
+	src=$!
+	"$workload" wait >"$T/wait.log" 2>&1 &
+	dst=$!
+	for _ in $(seq 100); do
+		grep -q ready "$T/run.log" && grep -q ready "$T/wait.log" && break
+		sleep 0.05
+	done
+	run "$KT" show "$src"
+	check "show PID lists the process's timers with remaining times" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"process $src"* && $OUT == *1000000* && $OUT == *2000000* && $OUT == *"timerfds: 1"* ]]'
+	run "$KT" show --json "$src"
+	check "show --json PID names the process as its source" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"\"source\": \"process $src\""* ]]'
+	check "the process goes on after show (state not stopped)" \
+		'grep -q "^State:.*[RS]" /proc/$src/status'
+	run "$KT" dump "$src" -o "$T/app.img"
+	check "dump PID -o FILE writes an image" \
+		'[ $RC -eq 0 ] && [ -s "$T/app.img" ]'
+	check "the image has mode 0600" '[ "$(stat -c %a "$T/app.img")" = 600 ]'
+	run "$KT" dump "$src" -o "$T/app.img"
+	check "dump refuses to replace a file without --force" \
+		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *--force* ]]'
+	run "$KT" dump --force "$src" -o "$T/app.img"
+	check "dump --force replaces it" '[ $RC -eq 0 ]'
+	run "$KT" restore --pid "$dst" "$T/app.img"
+	check "restore --pid PID FILE recreates the timers there" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"3 POSIX timer(s) restored"* ]]'
+	run "$KT" show --json "$dst"
+	check "the restored process holds the IDs 7 1000000 2000000" \
+		'[ $RC -eq 0 ] && [ "$(printf "%s\n" "$OUT" | sed -n "s/^ *\"id\": \([0-9]*\),$/\1/p" | tr "\n" " ")" = "7 1000000 2000000 " ]'
+	run "$KT" restore --pid "$dst" "$T/app.img"
+	check "a second restore into the same process is refused (IDs taken)" \
+		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"already"* ]]'
+	sleep 1.3
+	check "the restored timers fire in the restored process" \
+		'tail -n 1 "$T/wait.log" | grep -q "timer 7 signals [1-9]"'
+	kill "$src" "$dst" 2>/dev/null
+	wait "$src" "$dst" 2>/dev/null
+else
+	for what in "show PID" "dump" "restore"; do
+		skip "$what" "$workload was not built"
+	done
+fi
+run "$KT" show 999999
+check "show of a PID that does not exist: exit 1, one error line" \
+	'[ $RC -eq 1 ] && one_error_line'
+run "$KT" show "$$"
+check "show of a process we may trace but that is the shell: exit 0" \
+	'[ $RC -eq 0 ]'
+run "$KT" dump 1
+check "dump without -o: exit 2" '[ $RC -eq 2 ] && one_error_line'
+run "$KT" restore "$T/app.img"
+check "restore without --pid: exit 2" '[ $RC -eq 2 ] && one_error_line'
+run "$KT" dump 2 -o "$T/kthread.img"
+check "dump of a kernel thread: exit 1, says kernel thread" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"kernel thread"* ]] && [ ! -e "$T/kthread.img" ]'
+
 # --- the man page ----------------------------------------------------------
 
 if command -v groff >/dev/null 2>&1; then
@@ -433,7 +567,7 @@ if command -v groff >/dev/null 2>&1; then
 	RC=0
 	groff -man -Tascii -P-cbou "$man_page" >"$T/man.txt" 2>"$T/err" || RC=$?
 	check "the man page documents every command and option" \
-		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
+		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime dump" "keeptime restore" --pid --force --keep-absolute "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --snapshot-n --snapshot-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
 			grep -q -e "$w" "$T/man.txt" || { echo "missing: $w"; exit 1; }
 		done'
 else

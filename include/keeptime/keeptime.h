@@ -498,6 +498,28 @@ struct kt_capture_opts {
 KT_API KT_MUST_CHECK int kt_capture_self(struct kt_snapshot **ret_snap,
 					 const struct kt_capture_opts *opts);
 
+/*
+ * Capture the timers of another process, the same snapshot as
+ * kt_capture_self() gives for itself. Every thread of pid is stopped with
+ * ptrace for the whole capture and let go as it was (registers, signal
+ * mask, pending signals, memory map and contents); a process that was
+ * stopped stays stopped. What /proc shows is read from outside; the rest
+ * by a small freestanding payload keeptime runs inside the process in one
+ * round trip. SIGEV_THREAD_ID targets are recorded as the process sees
+ * them (its pid namespace).
+ *
+ * Needs the right to ptrace pid. Returns 0 and *ret_snap, or:
+ *   -ESRCH    no such process, a zombie, or it exited during the capture;
+ *   -EPERM    not allowed to trace it, or a kernel thread (the reason says);
+ *   -EBUSY    another tracer is attached (named in the reason);
+ *   -EINVAL   pid is keeptime's own process (use kt_capture_self), or
+ *             invalid arguments;
+ *   the errors of kt_capture_self().
+ */
+KT_API KT_MUST_CHECK int kt_capture_pid(pid_t pid,
+					struct kt_snapshot **ret_snap,
+					const struct kt_capture_opts *opts);
+
 enum kt_restore_flags {
 	/*
 	 * Keep absolute deadlines of CLOCK_REALTIME and CLOCK_TAI timers
@@ -547,6 +569,24 @@ struct kt_restore_opts {
  */
 KT_API KT_MUST_CHECK int kt_restore_self(const struct kt_snapshot *snap,
 					 const struct kt_restore_opts *opts);
+
+/*
+ * Restore a snapshot into another process, held stopped with ptrace for
+ * the time it takes (the step of a restore tool that holds the process it
+ * rebuilt). The same plan as kt_restore_self() is carried out inside pid
+ * by keeptime's freestanding payload, all or nothing, in one round trip;
+ * the process is let go as it was, its new timers excepted. Timer IDs are
+ * obtained on the path opts->ids asks for (the probe is made here, so the
+ * target must run on this kernel: it does); a linear walk needs a process
+ * whose ID counter is below the wanted IDs, such as one fresh from fork.
+ * SIGEV_THREAD_ID targets must be threads of pid (same pid namespace).
+ *
+ * Returns 0, or the errors of kt_restore_self() and kt_capture_pid()
+ * (-EBUSY also when an ID or a descriptor number is taken in pid).
+ */
+KT_API KT_MUST_CHECK int kt_restore_pid(pid_t pid,
+					const struct kt_snapshot *snap,
+					const struct kt_restore_opts *opts);
 
 #ifdef __cplusplus
 }

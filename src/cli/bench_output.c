@@ -13,6 +13,8 @@ struct verdict {
 	double step_ratio;	 /* linear / raw loop */
 	double ns_per_step;	 /* linear median / its steps */
 	double sparse_ratio;	 /* explicit / raw */
+	double bytes_per_timer;	 /* snapshot image / its POSIX timers */
+	double per_timer_ns[BENCH_SNAP_STEPS]; /* snapshot step median / n */
 };
 
 static struct verdict verdict_of(const struct bench_results *r)
@@ -31,6 +33,17 @@ static struct verdict verdict_of(const struct bench_results *r)
 	if (r->seed_linear.runs && r->seed_linear.count)
 		v.ns_per_step =
 			r->seed_linear.median_ns / (double)r->seed_linear.count;
+	v.bytes_per_timer = NAN;
+	for (int i = 0; i < BENCH_SNAP_STEPS; i++) {
+		const struct bench_series *s = &r->snapshot[i];
+
+		v.per_timer_ns[i] = s->runs && s->count
+					    ? s->median_ns / (double)s->count
+					    : NAN;
+	}
+	if (r->snapshot_bytes && r->snapshot[0].count)
+		v.bytes_per_timer = (double)r->snapshot_bytes /
+				    (double)r->snapshot[0].count;
 	return v;
 }
 
@@ -78,6 +91,58 @@ static void ratio_line(FILE *f, const char *name, double v, const char *fmt)
 		fprintf(f, "%.3f\n", v);
 }
 
+static const char *const step_rows[BENCH_SNAP_STEPS] = {
+	[BENCH_SNAP_CAPTURE] = "capture (kt_capture_self)",
+	[BENCH_SNAP_SAVE] = "save (kt_snapshot_save, memfd)",
+	[BENCH_SNAP_LOAD] = "load (kt_snapshot_load)",
+	[BENCH_SNAP_RESTORE] = "restore (kt_restore_self)",
+};
+
+static const char *const step_keys[BENCH_SNAP_STEPS] = {
+	[BENCH_SNAP_CAPTURE] = "capture",
+	[BENCH_SNAP_SAVE] = "save",
+	[BENCH_SNAP_LOAD] = "load",
+	[BENCH_SNAP_RESTORE] = "restore",
+};
+
+static void snapshot_text(FILE *f, const struct bench_view *v,
+			  const struct verdict *d)
+{
+	const struct bench_results *r = v->res;
+	const char *why_not =
+		v->explicit_supported
+			? "not measured (--snapshot-runs 0)"
+			: "not measured: no PR_TIMER_CREATE_RESTORE_IDS";
+
+	fprintf(f,
+		"\nsnapshot: %u POSIX timers at IDs i*%d+%d, %d timerfds, "
+		"ITIMER_REAL\n"
+		"(MONOTONIC/REALTIME/BOOTTIME, SIGEV_SIGNAL/NONE, armed; "
+		"restored once deleted)\n",
+		v->cfg->snapshot_n, BENCH_SPARSE_STRIDE, BENCH_SPARSE_FIRST,
+		BENCH_SNAPSHOT_TIMERFDS);
+	header(f);
+	for (int i = 0; i < BENCH_SNAP_STEPS; i++)
+		row(f, step_rows[i], &r->snapshot[i], why_not);
+	fprintf(f, "  %-12s", "image size:");
+	if (isnan(d->bytes_per_timer))
+		fputs("n/a\n", f);
+	else
+		fprintf(f, "%llu bytes, %.1f bytes per timer\n",
+			(unsigned long long)r->snapshot_bytes,
+			d->bytes_per_timer);
+	fprintf(f, "  %-12s", "per timer:");
+	if (isnan(d->per_timer_ns[0]))
+		fputs("n/a\n", f);
+	else
+		fprintf(f,
+			"capture %.3f us, save %.3f, load %.3f, restore %.3f\n",
+			d->per_timer_ns[BENCH_SNAP_CAPTURE] / 1e3,
+			d->per_timer_ns[BENCH_SNAP_SAVE] / 1e3,
+			d->per_timer_ns[BENCH_SNAP_LOAD] / 1e3,
+			d->per_timer_ns[BENCH_SNAP_RESTORE] / 1e3);
+}
+
 void bench_output_text(FILE *f, const struct bench_view *v)
 {
 	const struct bench_results *r = v->res;
@@ -91,8 +156,8 @@ void bench_output_text(FILE *f, const struct bench_view *v)
 			? "granted"
 			: "NOT granted (needs Linux >= 6.15): explicit "
 			  "measurements skipped");
-	fputs("Each run in a fresh fork()ed child; only the creation is "
-	      "timed.\n\n",
+	fputs("Each run in a fresh fork()ed child; seed and sparse time "
+	      "only the creation,\nsnapshot each of its steps.\n\n",
 	      f);
 
 	fprintf(f,
@@ -122,6 +187,8 @@ void bench_output_text(FILE *f, const struct bench_view *v)
 	row(f, "bare raw creates (kernel's IDs)", &r->sparse_raw,
 	    "not measured");
 	ratio_line(f, "ratio, explicit / raw:", d.sparse_ratio, "");
+
+	snapshot_text(f, v, &d);
 
 	fputs("\ntargets:\n", f);
 	fprintf(f, "  %-36s %10s  %s\n", "seed, explicit path < 20 us",
@@ -163,6 +230,54 @@ static void json_target(struct json *j, const char *key, double value,
 		json_null(j, key);
 	else
 		json_bool(j, key, m[0] == 'm');
+}
+
+static void snapshot_json(struct json *j, const struct bench_view *v,
+			  const struct verdict *d)
+{
+	const struct bench_results *r = v->res;
+	char key[32];
+
+	json_begin_object(j, "snapshot");
+	json_uint(j, "n", v->cfg->snapshot_n);
+	json_int(j, "first_id", BENCH_SPARSE_FIRST);
+	json_int(j, "stride", BENCH_SPARSE_STRIDE);
+	json_begin_array(j, "clocks");
+	json_string(j, NULL, "CLOCK_MONOTONIC");
+	json_string(j, NULL, "CLOCK_REALTIME");
+	json_string(j, NULL, "CLOCK_BOOTTIME");
+	json_end_array(j);
+	json_begin_array(j, "notify");
+	json_string(j, NULL, "SIGEV_SIGNAL");
+	json_string(j, NULL, "SIGEV_NONE");
+	json_end_array(j);
+	json_uint(j, "timerfds", BENCH_SNAPSHOT_TIMERFDS);
+	json_string(j, "itimer", "ITIMER_REAL");
+	for (int i = 0; i < BENCH_SNAP_STEPS; i++) {
+		const struct bench_series *s = &r->snapshot[i];
+
+		(void)snprintf(key, sizeof(key), "%s_us", step_keys[i]);
+		json_us(j, key, s->median_ns);
+		(void)snprintf(key, sizeof(key), "%s_min_us", step_keys[i]);
+		json_us(j, key, s->min_ns);
+		(void)snprintf(key, sizeof(key), "%s_max_us", step_keys[i]);
+		json_us(j, key, s->max_ns);
+	}
+	if (r->snapshot_bytes)
+		json_uint(j, "image_bytes", r->snapshot_bytes);
+	else
+		json_null(j, "image_bytes");
+	json_double(j, "bytes_per_timer", d->bytes_per_timer);
+	json_begin_object(j, "per_timer_us");
+	for (int i = 0; i < BENCH_SNAP_STEPS; i++)
+		json_us(j, step_keys[i], d->per_timer_ns[i]);
+	json_end_object(j);
+	json_uint(j, "runs", r->snapshot[0].runs);
+	json_begin_object(j, "samples_us");
+	for (int i = 0; i < BENCH_SNAP_STEPS; i++)
+		json_samples(j, step_keys[i], &r->snapshot[i]);
+	json_end_object(j);
+	json_end_object(j);
 }
 
 void bench_output_json(FILE *f, const struct bench_view *v)
@@ -231,6 +346,8 @@ void bench_output_json(FILE *f, const struct bench_view *v)
 	json_samples(&j, "raw", &r->sparse_raw);
 	json_end_object(&j);
 	json_end_object(&j);
+
+	snapshot_json(&j, v, &d);
 
 	json_begin_object(&j, "targets");
 	json_double(&j, "seed_explicit_us_below",

@@ -53,6 +53,10 @@ void cmd_bench_help(FILE *f);
 int cmd_bench(struct cli *cli, int argc, char **argv);
 void cmd_show_help(FILE *f);
 int cmd_show(struct cli *cli, int argc, char **argv);
+void cmd_dump_help(FILE *f);
+int cmd_dump(struct cli *cli, int argc, char **argv);
+void cmd_restore_help(FILE *f);
+int cmd_restore(struct cli *cli, int argc, char **argv);
 void cmd_help_help(FILE *f);
 int cmd_help(struct cli *cli, int argc, char **argv);
 

@@ -16,25 +16,35 @@ void cmd_bench_help(FILE *f)
 {
 	fputs("Usage: keeptime bench [--json] [--runs N] [--linear-runs N]\n"
 	      "                      [--sparse-n N] [--sparse-runs N]\n"
+	      "                      [--snapshot-n N] [--snapshot-runs N]\n"
 	      "\n"
 	      "Measure the claim of the kernel commit that added\n"
 	      "PR_TIMER_CREATE_RESTORE_IDS: recreating two timers with IDs\n"
 	      "1000000 and 2000000 takes 1.5 s by the create/delete walk and\n"
-	      "3 us with the prctl. Each measurement runs in a fresh fork()ed\n"
-	      "child; only the creation is timed. All timers are\n"
-	      "CLOCK_MONOTONIC with SIGEV_NONE.\n"
+	      "3 us with the prctl; and what a checkpoint and restore of many\n"
+	      "timers costs. Each measurement runs in a fresh fork()ed child.\n"
+	      "In the seed and sparse cases only the creation is timed and all\n"
+	      "timers are CLOCK_MONOTONIC with SIGEV_NONE.\n"
 	      "\n"
-	      "  seed    the two timers by the explicit path and by the linear\n"
-	      "          walk (libkeeptime), and a bare loop of 2000001 raw\n"
-	      "          timer_create/timer_delete pairs (the walk's floor)\n"
-	      "  sparse  N timers at IDs i*1000+7 by the explicit path, and N\n"
-	      "          bare raw timer_create calls at the kernel's IDs (the\n"
-	      "          floor), interleaved\n"
+	      "  seed      the two timers by the explicit path and by the\n"
+	      "            linear walk (libkeeptime), and a bare loop of\n"
+	      "            2000001 raw timer_create/timer_delete pairs (the\n"
+	      "            walk's floor)\n"
+	      "  sparse    N timers at IDs i*1000+7 by the explicit path, and N\n"
+	      "            bare raw timer_create calls at the kernel's IDs (the\n"
+	      "            floor), interleaved\n"
+	      "  snapshot  N armed timers at IDs i*1000+7 (MONOTONIC, REALTIME,\n"
+	      "            BOOTTIME; SIGEV_SIGNAL or SIGEV_NONE), 2 timerfds and\n"
+	      "            ITIMER_REAL, in one process: kt_capture_self,\n"
+	      "            kt_snapshot_save to a memfd, kt_snapshot_load, and,\n"
+	      "            after every timer is deleted, kt_restore_self, each\n"
+	      "            timed; a second capture checks the result. Reports\n"
+	      "            each step and the image's bytes per timer\n"
 	      "\n"
 	      "Targets: seed explicit median < 20 us; linear / raw loop <= 1.2;\n"
 	      "sparse explicit / raw <= 1.3. Missing a target is reported, not\n"
 	      "an error. Without the prctl (Linux < 6.15) the explicit\n"
-	      "measurements are skipped (null in JSON).\n"
+	      "measurements and the snapshot case are skipped (null in JSON).\n"
 	      "\n"
 	      "Options:\n"
 	      "  --json             print one JSON object\n"
@@ -44,6 +54,9 @@ void cmd_bench_help(FILE *f)
 	      "  --sparse-n N       timers in the sparse case (default 10000);\n"
 	      "                     each holds an RLIMIT_SIGPENDING slot\n"
 	      "  --sparse-runs N    sparse runs of each side (default 5)\n"
+	      "  --snapshot-n N     POSIX timers in the snapshot case (default\n"
+	      "                     10000); each holds an RLIMIT_SIGPENDING slot\n"
+	      "  --snapshot-runs N  snapshot runs (default 5; 0 skips the case)\n"
 	      "  -v, --verbose      show progress and debug messages\n"
 	      "  -h, --help         show this help\n",
 	      f);
@@ -63,6 +76,8 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 		OPT_LINEAR_RUNS,
 		OPT_SPARSE_N,
 		OPT_SPARSE_RUNS,
+		OPT_SNAPSHOT_N,
+		OPT_SNAPSHOT_RUNS,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, OPT_JSON},
@@ -70,6 +85,8 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 		{"linear-runs", required_argument, NULL, OPT_LINEAR_RUNS},
 		{"sparse-n", required_argument, NULL, OPT_SPARSE_N},
 		{"sparse-runs", required_argument, NULL, OPT_SPARSE_RUNS},
+		{"snapshot-n", required_argument, NULL, OPT_SNAPSHOT_N},
+		{"snapshot-runs", required_argument, NULL, OPT_SNAPSHOT_RUNS},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -104,6 +121,16 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 					BENCH_MAX_RUNS, &v);
 			a->cfg.sparse_runs = (unsigned)v;
 			break;
+		case OPT_SNAPSHOT_N:
+			err = args_uint(cli, "--snapshot-n", optarg, 1,
+					BENCH_SPARSE_MAX_N, &v);
+			a->cfg.snapshot_n = (unsigned)v;
+			break;
+		case OPT_SNAPSHOT_RUNS:
+			err = args_uint(cli, "--snapshot-runs", optarg, 0,
+					BENCH_MAX_RUNS, &v);
+			a->cfg.snapshot_runs = (unsigned)v;
+			break;
 		case 'v':
 			cli->verbose = true;
 			break;
@@ -122,12 +149,39 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 	return 0;
 }
 
+/* The most POSIX timers a child of the run holds at once, and whose. */
+struct sigpending_need {
+	unsigned timers;
+	const char *what;   /* "the sparse case" */
+	const char *option; /* the option that lowers it */
+};
+
 /*
  * Every timer holds one RLIMIT_SIGPENDING slot of its user for its whole
- * life: the sparse child holds all of its timers at once. Refuse up front,
- * in words, rather than fail with EAGAIN in the middle of the run.
+ * life: the sparse child holds all of its timers at once, and so does the
+ * snapshot child (its restore recreates them only after deleting the
+ * originals, so never twice as many). The seed children hold at most 3.
  */
-static int check_sigpending(unsigned need)
+static struct sigpending_need sigpending_need(const struct bench_config *cfg,
+					      bool explicit_supported)
+{
+	struct sigpending_need need = {cfg->sparse_n, "the sparse case",
+				       "--sparse-n"};
+
+	if (explicit_supported && cfg->snapshot_runs > 0 &&
+	    cfg->snapshot_n > need.timers)
+		need = (struct sigpending_need){
+			cfg->snapshot_n, "the snapshot case", "--snapshot-n"};
+	if (need.timers < 3)
+		need = (struct sigpending_need){3, "the seed case", NULL};
+	return need;
+}
+
+/*
+ * Refuse up front, in words, rather than fail with EAGAIN in the middle of
+ * the run.
+ */
+static int check_sigpending(const struct sigpending_need *need)
 {
 	struct sigq_info q;
 	uint64_t free_slots;
@@ -141,13 +195,15 @@ static int check_sigpending(unsigned need)
 	if (!q.have_count)
 		cli_err("warning: bench: this user's pending-signal count "
 			"(SigQ) is unknown; assuming none in use");
-	if (free_slots >= need)
+	if (free_slots >= need->timers)
 		return 0;
-	cli_err("bench: the sparse case needs %u POSIX timers, one "
-		"RLIMIT_SIGPENDING slot each, but only %" PRIu64
-		" of this user's %" PRIu64 " are free (SigQ %" PRIu64
-		" in use): raise the limit (ulimit -i) or lower --sparse-n",
-		need, free_slots, q.soft, q.have_count ? q.count : 0);
+	cli_err("bench: %s needs %u POSIX timers, one RLIMIT_SIGPENDING "
+		"slot each, but only %" PRIu64 " of this user's %" PRIu64
+		" are free (SigQ %" PRIu64 " in use): raise the limit "
+		"(ulimit -i)%s%s",
+		need->what, need->timers, free_slots, q.soft,
+		q.have_count ? q.count : 0, need->option ? " or lower " : "",
+		need->option ? need->option : "");
 	return -EAGAIN;
 }
 
@@ -188,10 +244,13 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 				.linear_runs = BENCH_DEFAULT_LINEAR_RUNS,
 				.sparse_runs = BENCH_DEFAULT_SPARSE_RUNS,
 				.sparse_n = BENCH_DEFAULT_SPARSE_N,
+				.snapshot_runs = BENCH_DEFAULT_SNAPSHOT_RUNS,
+				.snapshot_n = BENCH_DEFAULT_SNAPSHOT_N,
 			},
 	};
 	struct bench_progress prog = {.tty = isatty(STDERR_FILENO) == 1};
 	struct bench_results *res;
+	struct sigpending_need need;
 	struct bench_view view;
 	struct utsname uts;
 	int supported, err;
@@ -213,13 +272,15 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 			strerror(-supported));
 		return CLI_EXIT_FAIL;
 	}
-	/* Before any child runs: the seed case needs 3, the sparse case n. */
-	if (check_sigpending(a.cfg.sparse_n > 3 ? a.cfg.sparse_n : 3) < 0)
+	/* Before any child runs. */
+	need = sigpending_need(&a.cfg, supported == 1);
+	if (check_sigpending(&need) < 0)
 		return CLI_EXIT_FAIL;
 	if (!supported)
 		cli_err("bench: this kernel does not grant explicit timer IDs "
 			"(PR_TIMER_CREATE_RESTORE_IDS needs Linux >= 6.15): "
-			"measuring the linear walk and the raw calls only");
+			"measuring the linear walk and the raw calls only, "
+			"skipping the snapshot case");
 
 	res = calloc(1, sizeof(*res));
 	if (!res) {

@@ -12,22 +12,64 @@
 
 void cmd_show_help(FILE *f)
 {
-	fputs("Usage: keeptime show [--json] FILE\n"
+	fputs("Usage: keeptime show [--json] PID\n"
+	      "       keeptime show [--json] FILE\n"
 	      "\n"
-	      "Show the timers an image file holds (written by\n"
-	      "kt_snapshot_save(), docs/image-format.md): each POSIX timer\n"
-	      "with its ID, clock, notification, signal, value, remaining\n"
-	      "time, interval and overrun; then the itimers and the timerfds.\n"
-	      "FILE '-' reads standard input. The image is validated whole\n"
-	      "first: a damaged one is refused with the byte offset and the\n"
-	      "field that is wrong.\n"
+	      "Show the timers of a running process, or of an image file:\n"
+	      "each POSIX timer with its ID, clock, notification, signal,\n"
+	      "value, remaining time, interval and overrun; then the itimers\n"
+	      "and the timerfds.\n"
+	      "\n"
+	      "PID (digits only): the process is stopped with ptrace for the\n"
+	      "moment of the capture and let go exactly as it was; it needs\n"
+	      "the right to trace it. A file named by digits only is written\n"
+	      "./NAME.\n"
+	      "FILE: an image written by 'keeptime dump' or\n"
+	      "kt_snapshot_save() (docs/image-format.md); '-' reads standard\n"
+	      "input. It is validated whole first: a damaged one is refused\n"
+	      "with the byte offset and the field that is wrong.\n"
 	      "\n"
 	      "  --json        print one JSON object (docs/json-schema.md)\n"
 	      "  -h, --help    show this help\n"
 	      "\n"
-	      "Exit status: 0 shown, 1 not a valid image or unreadable,\n"
+	      "Exit status: 0 shown, 1 the process or file could not be read,\n"
 	      "2 usage error.\n",
 	      f);
+}
+
+/* Digits only: a PID. */
+static bool is_pid(const char *s, pid_t *ret)
+{
+	long long v = 0;
+
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (*p - '0');
+		if (v > 4194304) /* PID_MAX_LIMIT */
+			return false;
+	}
+	*ret = (pid_t)v;
+	return v > 0;
+}
+
+static int load_pid(struct cli *cli, pid_t pid, struct kt_snapshot **snap)
+{
+	char err[512];
+	KT_OPTS(kt_capture_opts, opts, .err_buf = err, .err_len = sizeof(err));
+	int r;
+
+	cli->report_errors_itself = true;
+	r = kt_capture_pid(pid, snap, &opts);
+	cli->report_errors_itself = false;
+	if (r < 0) {
+		cli_err("%s: process %d: %s", cli->cmd, (int)pid,
+			err[0] ? err : strerror(-r));
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
 }
 
 int cmd_show(struct cli *cli, int argc, char **argv)
@@ -42,6 +84,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	KT_OPTS(kt_load_opts, opts, .err_buf = err, .err_len = sizeof(err));
 	bool json = false;
 	const char *path;
+	pid_t pid;
 	int c, fd, r;
 
 	opterr = 0;
@@ -61,6 +104,13 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		return cli_usage_err(cli, optind >= argc ? "no FILE given"
 							 : "one FILE only");
 	path = argv[optind];
+	if (is_pid(path, &pid)) {
+		r = load_pid(cli, pid, &snap);
+		if (r != CLI_EXIT_OK)
+			return r;
+		(void)snprintf(source, sizeof(source), "process %d", (int)pid);
+		goto print;
+	}
 	if (strcmp(path, "-") == 0) {
 		fd = STDIN_FILENO;
 	} else {
@@ -81,6 +131,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	(void)snprintf(source, sizeof(source), "image %s", path);
+print:
 	if (json)
 		snapshot_print_json(stdout, snap, source);
 	else

@@ -14,8 +14,12 @@ const struct cli_command cli_commands[] = {
 	 cmd_create_help, cmd_create},
 	{"bench", "measure explicit IDs against the linear walk",
 	 cmd_bench_help, cmd_bench},
-	{"show", "show the timers an image file holds", cmd_show_help,
-	 cmd_show},
+	{"show", "show the timers of a process or of an image file",
+	 cmd_show_help, cmd_show},
+	{"dump", "write the timers of a process to an image file",
+	 cmd_dump_help, cmd_dump},
+	{"restore", "recreate an image's timers inside a held process",
+	 cmd_restore_help, cmd_restore},
 	{"help", "show the help of keeptime or of a command", cmd_help_help,
 	 cmd_help},
 	{NULL, NULL, NULL, NULL},
@@ -62,8 +66,9 @@ static void main_help(FILE *f)
 	fputs("Usage: keeptime [-v] COMMAND [OPTIONS] [ARGS]\n"
 	      "       keeptime --help | --version\n"
 	      "\n"
-	      "Create Linux POSIX timers at exact timer IDs, the first layer of\n"
-	      "checkpoint/restore of timers, with libkeeptime.\n"
+	      "Checkpoint and restore the timers of Linux processes exactly:\n"
+	      "POSIX timers at their exact IDs, itimers and timerfds, with\n"
+	      "libkeeptime.\n"
 	      "\n"
 	      "Commands:\n",
 	      f);

@@ -10,7 +10,7 @@ void ktc_report_reset(struct ktc_report *rep)
 	rep->id = -1;
 	rep->got_id = -1;
 	rep->expected_id = -1;
-	rep->sys_call = 0;
+	rep->sys_call = KTC_SYS_NONE;
 	rep->sys_err = 0;
 	rep->steps_done = 0;
 	rep->steps_needed = 0;
@@ -28,8 +28,8 @@ int ktc_fail(struct ktc_report *rep, int reason, int err, size_t index,
 	return err;
 }
 
-int ktc_fail_sys(struct ktc_report *rep, const char *sys_call, int err,
-		 size_t index, int32_t id)
+int ktc_fail_sys(struct ktc_report *rep, int sys_call, int err, size_t index,
+		 int32_t id)
 {
 	rep->sys_call = sys_call;
 	rep->sys_err = err;

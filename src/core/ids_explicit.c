@@ -25,7 +25,7 @@ int ktc_create_explicit(const struct ktc_timer_req *reqs, size_t n,
 		return ktc_fail(rep, KTC_REASON_UNSUPPORTED, -EOPNOTSUPP, 0,
 				n ? reqs[0].id : -1, -1);
 	if (found < 0)
-		return ktc_fail_sys(rep, "prctl", found, 0, -1);
+		return ktc_fail_sys(rep, KTC_SYS_PRCTL, found, 0, -1);
 	if (found == 0) {
 		err = ktc_flag_put(1);
 		if (err < 0) {
@@ -47,8 +47,8 @@ int ktc_create_explicit(const struct ktc_timer_req *reqs, size_t n,
 			goto delete_created;
 		}
 		if (err < 0) {
-			err = ktc_fail_sys(rep, "timer_create", err, created,
-					   r->id);
+			err = ktc_fail_sys(rep, KTC_SYS_TIMER_CREATE, err,
+					   created, r->id);
 			goto delete_created;
 		}
 		if (id != r->id) {

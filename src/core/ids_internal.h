@@ -12,8 +12,8 @@ int ktc_fail(struct ktc_report *rep, int reason, int err, size_t index,
 	     int32_t id, int32_t got_id);
 
 /* Record a failed system call in rep and return err. */
-int ktc_fail_sys(struct ktc_report *rep, const char *sys_call, int err,
-		 size_t index, int32_t id);
+int ktc_fail_sys(struct ktc_report *rep, int sys_call, int err, size_t index,
+		 int32_t id);
 
 /*
  * Delete reqs[0..created) in reverse order of creation. Deletion goes on

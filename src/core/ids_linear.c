@@ -87,7 +87,7 @@ int ktc_create_linear(const struct ktc_timer_req *reqs, size_t n,
 		int live = ktc_timer_exists(reqs[i].id);
 
 		if (live < 0)
-			return ktc_fail_sys(rep, "timer_gettime", live, i,
+			return ktc_fail_sys(rep, KTC_SYS_TIMER_GETTIME, live, i,
 					    reqs[i].id);
 		if (live)
 			return ktc_fail(rep, KTC_REASON_ID_TAKEN, -EBUSY, i,
@@ -98,7 +98,7 @@ int ktc_create_linear(const struct ktc_timer_req *reqs, size_t n,
 	 */
 	found = ktc_restore_ids_get();
 	if (found < 0 && found != -EINVAL)
-		return ktc_fail_sys(rep, "prctl", found, 0, -1);
+		return ktc_fail_sys(rep, KTC_SYS_PRCTL, found, 0, -1);
 	if (found == 1) {
 		err = ktc_flag_put(0);
 		if (err < 0) {
@@ -115,8 +115,8 @@ int ktc_create_linear(const struct ktc_timer_req *reqs, size_t n,
 
 		err = ktc_timer_create(r->clock, &r->sev, &id);
 		if (err < 0) {
-			err = ktc_fail_sys(rep, "timer_create", err, created,
-					   r->id);
+			err = ktc_fail_sys(rep, KTC_SYS_TIMER_CREATE, err,
+					   created, r->id);
 			goto delete_created;
 		}
 		w.steps++;
@@ -157,8 +157,8 @@ int ktc_create_linear(const struct ktc_timer_req *reqs, size_t n,
 		} else {
 			err = ktc_timer_delete(id);
 			if (err < 0) {
-				err = ktc_fail_sys(rep, "timer_delete", err,
-						   created, r->id);
+				err = ktc_fail_sys(rep, KTC_SYS_TIMER_DELETE,
+						   err, created, r->id);
 				goto delete_created;
 			}
 		}

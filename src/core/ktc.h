@@ -51,15 +51,25 @@ enum ktc_reason {
 	KTC_REASON_UNSORTED = 100,
 };
 
+/* System calls a report can name (no pointers: a report may come back
+ * from a parasite in another process). */
+enum ktc_sys {
+	KTC_SYS_NONE = 0,
+	KTC_SYS_TIMER_CREATE,
+	KTC_SYS_TIMER_DELETE,
+	KTC_SYS_TIMER_GETTIME,
+	KTC_SYS_PRCTL,
+};
+
 /* What a creation did; see struct kt_create_report for the meaning. */
 struct ktc_report {
 	int reason;
-	size_t index;	      /* index into the request array */
-	int32_t id;	      /* wanted ID at failure, or -1 */
-	int32_t got_id;	      /* ID the kernel returned at failure, or -1 */
-	int32_t expected_id;  /* linear path: the ID due next, or -1 */
-	const char *sys_call; /* failing system call, or NULL */
-	int sys_err;	      /* its -errno, or 0 */
+	size_t index;	     /* index into the request array */
+	int32_t id;	     /* wanted ID at failure, or -1 */
+	int32_t got_id;	     /* ID the kernel returned at failure, or -1 */
+	int32_t expected_id; /* linear path: the ID due next, or -1 */
+	int32_t sys_call;    /* failing system call: enum ktc_sys, or 0 */
+	int sys_err;	     /* its -errno, or 0 */
 	uint64_t steps_done;
 	uint64_t steps_needed;
 	uint64_t estimated_ns;
@@ -97,6 +107,25 @@ int ktc_timer_delete(int32_t id);
 int ktc_timer_exists(int32_t id);
 /* CLOCK_MONOTONIC in nanoseconds (0 if the clock cannot be read). */
 uint64_t ktc_monotonic_ns(void);
+
+/* Raw reads of timer state (layouts in parasite.h). */
+struct ktc_timespec;
+struct ktc_itimerspec;
+struct ktc_itimerval;
+int ktc_clock_gettime(int32_t clock, struct ktc_timespec *ts);
+int ktc_timer_gettime(int32_t id, struct ktc_itimerspec *its);
+int ktc_timer_getoverrun(int32_t id);
+int ktc_getitimer(int which, struct ktc_itimerval *itv);
+int ktc_timerfd_gettime(int fd, struct ktc_itimerspec *its);
+int ktc_timer_settime(int32_t id, const struct ktc_itimerspec *its);
+int ktc_setitimer(int which, const struct ktc_itimerval *itv);
+int ktc_timerfd_create(int32_t clock, int flags);
+int ktc_timerfd_settime(int fd, int flags, const struct ktc_itimerspec *its);
+int ktc_timerfd_set_ticks(int fd, const uint64_t *ticks);
+int ktc_dup3(int oldfd, int newfd, int flags);
+int ktc_close(int fd);
+/* fcntl(fd, F_GETFD): >= 0 if fd is open, -EBADF if not. */
+int ktc_fd_flags(int fd);
 
 /*
  * Check a request set: every ID in 0..INT_MAX, strictly ascending (which

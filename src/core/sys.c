@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Raw system calls of the core: the only place that knows their numbers. */
 #include "ktc.h"
+#include "parasite.h"
 
 #include <linux/errno.h>
 
@@ -12,16 +13,6 @@
 #define PR_TIMER_CREATE_RESTORE_IDS_GET 2
 
 #define CLOCK_MONOTONIC 1
-
-struct ktc_timespec {
-	long tv_sec;
-	long tv_nsec;
-};
-
-struct ktc_itimerspec {
-	struct ktc_timespec it_interval;
-	struct ktc_timespec it_value;
-};
 
 int ktc_restore_ids_get(void)
 {
@@ -51,7 +42,7 @@ int ktc_timer_delete(int32_t id)
 int ktc_timer_exists(int32_t id)
 {
 	struct ktc_itimerspec cur;
-	int err = (int)ktc_syscall2(__NR_timer_gettime, id, (long)&cur);
+	int err = ktc_timer_gettime(id, &cur);
 
 	if (err == 0)
 		return 1;
@@ -63,7 +54,79 @@ uint64_t ktc_monotonic_ns(void)
 {
 	struct ktc_timespec ts;
 
-	if (ktc_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, (long)&ts) < 0)
+	if (ktc_clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
 		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
+}
+
+int ktc_clock_gettime(int32_t clock, struct ktc_timespec *ts)
+{
+	return (int)ktc_syscall2(__NR_clock_gettime, clock, (long)ts);
+}
+
+int ktc_timer_gettime(int32_t id, struct ktc_itimerspec *its)
+{
+	return (int)ktc_syscall2(__NR_timer_gettime, id, (long)its);
+}
+
+int ktc_timer_getoverrun(int32_t id)
+{
+	return (int)ktc_syscall2(__NR_timer_getoverrun, id, 0);
+}
+
+int ktc_getitimer(int which, struct ktc_itimerval *itv)
+{
+	return (int)ktc_syscall2(__NR_getitimer, which, (long)itv);
+}
+
+int ktc_timerfd_gettime(int fd, struct ktc_itimerspec *its)
+{
+	return (int)ktc_syscall2(__NR_timerfd_gettime, fd, (long)its);
+}
+
+int ktc_timer_settime(int32_t id, const struct ktc_itimerspec *its)
+{
+	return (int)ktc_syscall5(__NR_timer_settime, id, 0, (long)its, 0, 0);
+}
+
+int ktc_setitimer(int which, const struct ktc_itimerval *itv)
+{
+	return (int)ktc_syscall3(__NR_setitimer, which, (long)itv, 0);
+}
+
+int ktc_timerfd_create(int32_t clock, int flags)
+{
+	return (int)ktc_syscall2(__NR_timerfd_create, clock, flags);
+}
+
+int ktc_timerfd_settime(int fd, int flags, const struct ktc_itimerspec *its)
+{
+	return (int)ktc_syscall5(__NR_timerfd_settime, fd, flags, (long)its, 0,
+				 0);
+}
+
+/* TFD_IOC_SET_TICKS = _IOW('T', 0, __u64); CONFIG_CHECKPOINT_RESTORE only. */
+#define TFD_IOC_SET_TICKS 0x40085400
+
+int ktc_timerfd_set_ticks(int fd, const uint64_t *ticks)
+{
+	return (int)ktc_syscall3(__NR_ioctl, fd, TFD_IOC_SET_TICKS,
+				 (long)ticks);
+}
+
+int ktc_dup3(int oldfd, int newfd, int flags)
+{
+	return (int)ktc_syscall3(__NR_dup3, oldfd, newfd, flags);
+}
+
+int ktc_close(int fd)
+{
+	return (int)ktc_syscall2(__NR_close, fd, 0);
+}
+
+#define F_GETFD 1
+
+int ktc_fd_flags(int fd)
+{
+	return (int)ktc_syscall2(__NR_fcntl, fd, F_GETFD);
 }

@@ -296,7 +296,6 @@ static int capture_timerfds(struct capture *cap)
 int kt_capture_self(struct kt_snapshot **ret_snap,
 		    const struct kt_capture_opts *opts)
 {
-	struct kt_snap_error serr;
 	struct capture cap = {0};
 	int err;
 
@@ -321,15 +320,9 @@ int kt_capture_self(struct kt_snapshot **ret_snap,
 	}
 	if (!err)
 		err = capture_timerfds(&cap);
-	if (!err) {
-		err = kt_snapshot_finish(cap.snap, &serr);
-		if (err == -EBADMSG) {
-			char msg[256];
-
-			kt_snap_error_format(&serr, msg, sizeof(msg));
-			err = FAIL(&cap, err, "the kernel reported %s", msg);
-		}
-	}
+	if (!err)
+		err = kt_snapshot_seal(cap.snap, "this process", cap.err_buf,
+				       cap.err_len);
 	if (err < 0) {
 		kt_snapshot_free(cap.snap);
 		return err;

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../core/ktc.h"
-#include "internal.h"
+#include "engine.h"
 
 /* struct sigevent crosses into the core as struct ktc_sigevent. */
 _Static_assert(sizeof(struct sigevent) == sizeof(struct ktc_sigevent),
@@ -49,6 +48,16 @@ SAME(KT_REASON_FLAG_RESTORE, KTC_REASON_FLAG_RESTORE);
 
 /* One creation at a time per process: the prctl flag is process-wide. */
 static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int kt_engine_lock(void)
+{
+	return -pthread_mutex_lock(&create_lock);
+}
+
+void kt_engine_unlock(void)
+{
+	(void)pthread_mutex_unlock(&create_lock); /* held: cannot fail */
+}
 
 static bool linear_forced_by_env(void)
 {
@@ -102,31 +111,36 @@ static int order_cmp(const void *a, const void *b)
  * in the sorted set back to the caller's index; NULL if already sorted.
  */
 static int sorted_requests(const struct kt_timer_spec *specs, size_t n,
-			   struct ktc_timer_req **ret_reqs,
-			   struct order **ret_order)
+			   struct ktc_timer_req **ret_reqs, size_t **ret_order)
 {
-	struct order *order = NULL;
+	struct order *sorted = NULL;
 	struct ktc_timer_req *reqs;
-	bool sorted = true;
+	size_t *order = NULL;
+	bool in_order = true;
 
-	for (size_t i = 1; i < n && sorted; i++)
-		sorted = specs[i].id > specs[i - 1].id;
+	for (size_t i = 1; i < n && in_order; i++)
+		in_order = specs[i].id > specs[i - 1].id;
 	reqs = calloc(n ? n : 1, sizeof(*reqs));
 	if (!reqs)
 		return -ENOMEM;
-	if (!sorted) {
+	if (!in_order) {
+		sorted = calloc(n, sizeof(*sorted));
 		order = calloc(n, sizeof(*order));
-		if (!order) {
+		if (!sorted || !order) {
+			free(sorted);
+			free(order);
 			free(reqs);
 			return -ENOMEM;
 		}
 		for (size_t i = 0; i < n; i++)
-			order[i] = (struct order){specs[i].id, i};
-		qsort(order, n, sizeof(*order), order_cmp);
+			sorted[i] = (struct order){specs[i].id, i};
+		qsort(sorted, n, sizeof(*sorted), order_cmp);
+		for (size_t i = 0; i < n; i++)
+			order[i] = sorted[i].index;
+		free(sorted);
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct kt_timer_spec *s =
-			&specs[order ? order[i].index : i];
+		const struct kt_timer_spec *s = &specs[order ? order[i] : i];
 
 		reqs[i].id = s->id;
 		reqs[i].clock = s->clock;
@@ -146,23 +160,59 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void report_from_core(struct kt_create_report *rep,
-			     const struct ktc_report *c,
-			     const struct order *order)
+const char *kt_sys_name(int sys)
+{
+	switch (sys) {
+	case KTC_SYS_TIMER_CREATE:
+		return "timer_create";
+	case KTC_SYS_TIMER_DELETE:
+		return "timer_delete";
+	case KTC_SYS_TIMER_GETTIME:
+		return "timer_gettime";
+	case KTC_SYS_PRCTL:
+		return "prctl";
+	}
+	return NULL;
+}
+
+void kt_engine_report(struct kt_create_report *rep, const struct ktc_report *c,
+		      const size_t *order)
 {
 	rep->reason = c->reason == KTC_REASON_UNSORTED
 			      ? KT_REASON_DUPLICATE_ID
 			      : (enum kt_reason)c->reason;
-	rep->index = order ? order[c->index].index : c->index;
+	rep->index = order ? order[c->index] : c->index;
 	rep->id = c->id;
 	rep->got_id = c->got_id;
 	rep->expected_id = c->expected_id;
-	rep->sys_call = c->sys_call;
+	rep->sys_call = kt_sys_name(c->sys_call);
 	rep->sys_err = c->sys_err;
 	rep->steps_done = c->steps_done;
 	rep->steps_needed = c->steps_needed;
 	rep->estimated_ns = c->estimated_ns;
 	rep->rollback_err = c->rollback_err;
+}
+
+int kt_engine_settings(const struct kt_create_opts *opts,
+		       enum kt_id_path *ret_path,
+		       struct ktc_linear_opts *ret_lin)
+{
+	int err;
+
+	if (!kt_opts_valid(opts, sizeof(*opts)))
+		return -EINVAL;
+	err = resolve_path(KT_OPT_GET(opts, path, KT_PATH_AUTO), ret_path);
+	if (err < 0)
+		return err;
+	*ret_lin = (struct ktc_linear_opts){
+		.max_steps = KT_OPT_GET(opts, max_steps, 0),
+		.max_ns = KT_OPT_GET(opts, max_ns, 0),
+		.progress = KT_OPT_GET(opts, progress, NULL),
+		.progress_ctx = KT_OPT_GET(opts, progress_ctx, NULL),
+	};
+	if (ret_lin->max_steps == 0)
+		ret_lin->max_steps = KT_LINEAR_DEFAULT_MAX_STEPS;
+	return 0;
 }
 
 int kt_timers_create(const struct kt_timer_spec *specs, size_t n,
@@ -171,7 +221,7 @@ int kt_timers_create(const struct kt_timer_spec *specs, size_t n,
 	struct kt_create_report rep = {
 		.id = -1, .got_id = -1, .expected_id = -1};
 	struct ktc_timer_req *reqs = NULL;
-	struct order *order = NULL;
+	size_t *order = NULL;
 	struct ktc_report crep;
 	struct ktc_linear_opts lin;
 	uint64_t start = now_ns();
@@ -184,33 +234,23 @@ int kt_timers_create(const struct kt_timer_spec *specs, size_t n,
 		err = -EINVAL;
 		goto out;
 	}
-	err = resolve_path(KT_OPT_GET(opts, path, KT_PATH_AUTO), &rep.path);
+	err = kt_engine_settings(opts, &rep.path, &lin);
 	if (err < 0)
 		goto out;
-	lin = (struct ktc_linear_opts){
-		.max_steps = KT_OPT_GET(opts, max_steps, 0),
-		.max_ns = KT_OPT_GET(opts, max_ns, 0),
-		.progress = KT_OPT_GET(opts, progress, NULL),
-		.progress_ctx = KT_OPT_GET(opts, progress_ctx, NULL),
-	};
-	if (lin.max_steps == 0)
-		lin.max_steps = KT_LINEAR_DEFAULT_MAX_STEPS;
 
 	err = sorted_requests(specs, n, &reqs, &order);
 	if (err < 0)
 		goto out;
 
-	err = pthread_mutex_lock(&create_lock);
-	if (err) {
-		err = -err;
+	err = kt_engine_lock();
+	if (err < 0)
 		goto free_reqs;
-	}
 	if (rep.path == KT_PATH_EXPLICIT)
 		err = ktc_create_explicit(reqs, n, &crep);
 	else
 		err = ktc_create_linear(reqs, n, &lin, &crep);
-	(void)pthread_mutex_unlock(&create_lock); /* we hold it: cannot fail */
-	report_from_core(&rep, &crep, order);
+	kt_engine_unlock();
+	kt_engine_report(&rep, &crep, order);
 
 free_reqs:
 	free(order);

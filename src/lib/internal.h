@@ -23,6 +23,9 @@ KT_HIDDEN int kt_fail_msg(char *err_buf, size_t err_len, int err,
 			  const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* The name of a system call a core report names (enum ktc_sys), or NULL. */
+KT_HIDDEN const char *kt_sys_name(int sys);
+
 /*
  * Options structures (libbpf's scheme): the caller's sz says how much of
  * the structure it knows. A larger sz is accepted only if the bytes this

@@ -359,6 +359,20 @@ int kt_snapshot_finish(struct kt_snapshot *snap, struct kt_snap_error *err)
 	return r;
 }
 
+int kt_snapshot_seal(struct kt_snapshot *snap, const char *who, char *err_buf,
+		     size_t err_len)
+{
+	struct kt_snap_error serr;
+	char msg[256];
+	int err = kt_snapshot_finish(snap, &serr);
+
+	if (err != -EBADMSG)
+		return err;
+	kt_snap_error_format(&serr, msg, sizeof(msg));
+	return kt_fail_msg(err_buf, err_len, err, "%s: the kernel reported %s",
+			   who, msg);
+}
+
 void kt_snap_error_format(const struct kt_snap_error *err, char *buf,
 			  size_t len)
 {

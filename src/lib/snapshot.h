@@ -76,6 +76,14 @@ struct kt_snap_error {
 KT_HIDDEN int kt_snapshot_finish(struct kt_snapshot *snap,
 				 struct kt_snap_error *err);
 
+/*
+ * kt_snapshot_finish() for a snapshot read from the kernel: a field that
+ * fails its check is the kernel's text we do not understand. Returns 0, or
+ * -EBADMSG with "WHO: the kernel reported ..." logged and in err_buf.
+ */
+KT_HIDDEN int kt_snapshot_seal(struct kt_snapshot *snap, const char *who,
+			       char *err_buf, size_t err_len);
+
 /* One line describing err (without an image offset). */
 KT_HIDDEN void kt_snap_error_format(const struct kt_snap_error *err, char *buf,
 				    size_t len);
