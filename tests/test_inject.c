@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <keeptime/keeptime.h>
+
 #include "../src/lib/inject.h"
 #include "kt_test.h"
 
@@ -1326,6 +1328,55 @@ Test(inject, stop_time, .timeout = 60)
 		"seize+%d syscalls+release min %ld median %ld max %ld\n",
 		ROUNDS, us[0][0], us[0][ROUNDS / 2], us[0][ROUNDS - 1], CALLS,
 		us[1][0], us[1][ROUNDS / 2], us[1][ROUNDS - 1]);
+	wl_check_alive(&w, before);
+	wl_end(&w);
+}
+
+/* ---- the parasite, through the library's capture ---- */
+
+/*
+ * kt_capture_pid runs the parasite in the workload: afterwards its
+ * registers (callee-saved and vector canaries), memory checksum, memory
+ * map, code bytes and signal state are as they were, and its timers fire
+ * on; the snapshot holds its two POSIX timers and ITIMER_REAL.
+ */
+Test(inject, capture_pid_leaves_it_as_it_was, .timeout = 60)
+{
+	struct thread_sigs sigs[MAX_TASKS];
+	char before[LINE_MAX_], *maps0, *maps1;
+	uint8_t code0[64], code1[64];
+	struct kt_snapshot *snap = NULL;
+	uint64_t exec_addr;
+	char msg[512];
+	KT_OPTS(kt_capture_opts, opts, .err_buf = msg, .err_len = sizeof(msg));
+	size_t nsigs;
+	struct wl w;
+
+	log_start();
+	wl_start(&w, "-t", "3", NULL);
+	wl_warm(&w);
+	cr_assert_eq(kt_proc_exec_addr(w.pid, &exec_addr), 0);
+	wl_report(&w, before, sizeof(before));
+	maps0 = read_maps(w.pid);
+	read_code(w.pid, exec_addr, code0, sizeof(code0));
+	nsigs = save_sigs(w.pid, sigs, MAX_TASKS);
+
+	for (int i = 0; i < 5; i++) {
+		cr_assert_eq(kt_capture_pid(w.pid, &snap, &opts), 0, "%s", msg);
+		cr_expect_eq(kt_snapshot_posix_timer_count(snap), 2);
+		cr_expect_gt(
+			kt_snapshot_itimer(snap, ITIMER_REAL)->interval.tv_usec,
+			0);
+		kt_snapshot_free(snap);
+		snap = NULL;
+	}
+
+	maps1 = read_maps(w.pid);
+	cr_expect_str_eq(maps1, maps0, "memory map changed");
+	read_code(w.pid, exec_addr, code1, sizeof(code1));
+	cr_expect_eq(memcmp(code0, code1, sizeof(code0)), 0,
+		     "code bytes changed");
+	expect_same_sigs(w.pid, sigs, nsigs);
 	wl_check_alive(&w, before);
 	wl_end(&w);
 }
