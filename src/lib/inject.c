@@ -219,3 +219,29 @@ int kt_target_write(struct kt_target *target, uint64_t addr, const void *buf,
 	return kt_mem_rw(target->pid, target->mem_fd, addr, (void *)buf, len,
 			 true);
 }
+
+/*
+ * Bring the run thread into an interrupt stop: from a signal-delivery-stop
+ * (its signal is saved; resumed, the thread drops it and traps at once) or
+ * after a run. A thread that dies meanwhile gives -ESRCH.
+ */
+int kt_inj_to_interrupt_stop(struct kt_target *t, struct kt_thread *th)
+{
+	int r = kt_inj_resume_to_interrupt(t, th);
+
+	if (r == -ESRCH)
+		return kt_inj_thread_gone(t, th);
+	while (r == 0 && th->state == KT_TH_RUNNING) {
+		struct kt_stop s;
+
+		r = kt_inj_wait_run_thread(t, &th, &s);
+		if (r < 0)
+			break;
+		kt_inj_set_state(t, th,
+				 s.kind == KT_STOP_SIGNAL ? KT_TH_SIGNAL
+							  : KT_TH_EVENT);
+		if (s.kind != KT_STOP_EVENT)
+			r = -EPROTO;
+	}
+	return r;
+}

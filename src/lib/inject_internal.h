@@ -105,6 +105,10 @@ KT_HIDDEN int kt_inj_wait_event(struct kt_target *t, bool new_threads,
 				struct kt_stop *s);
 /* Send a stopped thread on into an interrupt stop (a trap clears a pending
  * PTRACE_INTERRUPT, so ask again); it is KT_TH_RUNNING until that stop. */
+/* Resume the run thread and wait until it is in an interrupt stop again
+ * (from a signal-delivery-stop, or after a run); -ESRCH if it died. */
+KT_HIDDEN int kt_inj_to_interrupt_stop(struct kt_target *t,
+				       struct kt_thread *th);
 KT_HIDDEN int kt_inj_resume_to_interrupt(struct kt_target *t,
 					 struct kt_thread *th);
 /* Note the new thread or process that thread parent's clone event

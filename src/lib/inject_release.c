@@ -7,28 +7,6 @@
 
 #include "inject_internal.h"
 
-/* Wait until the run thread is in an interrupt stop again. */
-static int to_interrupt_stop(struct kt_target *t, struct kt_thread *th)
-{
-	int r = kt_inj_resume_to_interrupt(t, th);
-
-	if (r == -ESRCH)
-		return kt_inj_thread_gone(t, th);
-	while (r == 0 && th->state == KT_TH_RUNNING) {
-		struct kt_stop s;
-
-		r = kt_inj_wait_run_thread(t, &th, &s);
-		if (r < 0)
-			break;
-		kt_inj_set_state(t, th,
-				 s.kind == KT_STOP_SIGNAL ? KT_TH_SIGNAL
-							  : KT_TH_EVENT);
-		if (s.kind != KT_STOP_EVENT)
-			r = -EPROTO;
-	}
-	return r;
-}
-
 /*
  * One system call that ends in syscall stops instead of an int3, so that
  * no signal is forced on the thread (which would make an ignored SIGTRAP
@@ -84,7 +62,7 @@ static int quiet_syscall(struct kt_target *t, long nr, const long args[6],
 		return kt_inj_thread_gone(t, th);
 	if (r < 0)
 		return kt_inj_first_err(err, r);
-	return kt_inj_first_err(err, to_interrupt_stop(t, th));
+	return kt_inj_first_err(err, kt_inj_to_interrupt_stop(t, th));
 }
 
 /* A quiet call whose failure, of either kind, is one error. */

@@ -204,30 +204,6 @@ static int run(struct kt_target *t, const kt_regs_t *regs, uint64_t trap_ip,
 	return kt_inj_first_err(err, r);
 }
 
-/* Send the run thread from the signal-delivery-stop seize left it in to
- * an interrupt stop. Its signal is saved (have_sig); resumed, the thread
- * drops it and traps at once. */
-static int leave_signal_stop(struct kt_target *t, struct kt_thread *th)
-{
-	struct kt_stop s;
-	int r;
-
-	r = kt_inj_resume_to_interrupt(t, th);
-	if (r == -ESRCH)
-		return kt_inj_thread_gone(t, th);
-	while (r == 0 && th->state == KT_TH_RUNNING) {
-		r = kt_inj_wait_run_thread(t, &th, &s);
-		if (r < 0)
-			break;
-		kt_inj_set_state(t, th,
-				 s.kind == KT_STOP_SIGNAL ? KT_TH_SIGNAL
-							  : KT_TH_EVENT);
-		if (s.kind != KT_STOP_EVENT)
-			r = -EPROTO;
-	}
-	return r;
-}
-
 /* Make ready for running code: the trampoline in place, signals blocked,
  * the thread in its interrupt stop. */
 static int prepare(struct kt_target *t)
@@ -263,7 +239,7 @@ static int prepare(struct kt_target *t)
 		goto put_code_back;
 	}
 	if (th->state == KT_TH_SIGNAL) {
-		r = leave_signal_stop(t, th);
+		r = kt_inj_to_interrupt_stop(t, th);
 		th = kt_inj_run_thread(t); /* the table may have moved */
 		if (!th)
 			return -ESRCH;
