@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,4 +430,56 @@ Test(capture_pid, leaves_maps_signals_and_timers_as_they_were, .timeout = 30)
 	cr_expect_str_eq(timers1, timers0, "the timers changed");
 	cr_expect_str_eq(sig1, sig0, "the signal state changed");
 	stop_holder(&h);
+}
+
+/*
+ * A process in its own pid namespace: /proc (ours) shows its
+ * SIGEV_THREAD_ID target with our number for it; the snapshot records the
+ * number the process itself knows (1, as the namespace's first process).
+ */
+static int in_pidns(void *arg)
+{
+	struct shared *sh = arg;
+	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL | SIGEV_THREAD_ID,
+			       .sigev_signo = SIGRTMIN + 2};
+	struct itimerspec slow = {{0, 0}, {100, 0}};
+	int id;
+
+	KT_SIGEV_TID(&sev) = gettid(); /* 1 */
+	if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &id) < 0 ||
+	    syscall(SYS_timer_settime, id, 0, &slow, NULL) < 0)
+		return 3;
+	sh->signals = (int)gettid();
+	__atomic_store_n(&sh->ready, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+	return 0;
+}
+
+Test(capture_pid, thread_ids_as_the_process_sees_them, .timeout = 30)
+{
+	struct shared *sh = ktt_shared_alloc(sizeof(*sh));
+	static char stack[1 << 16];
+	struct kt_snapshot *snap;
+	pid_t pid;
+
+	pid = clone(in_pidns, stack + sizeof(stack), CLONE_NEWPID | SIGCHLD,
+		    sh);
+	if (pid < 0 && (errno == EPERM || errno == EINVAL))
+		cr_skip_test("no new pid namespace here: %s", strerror(errno));
+	cr_assert_gt(pid, 0, "clone: %s", strerror(errno));
+	for (int i = 0;
+	     i < 5000 && !__atomic_load_n(&sh->ready, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	cr_assert_eq(sh->ready, 1);
+	cr_assert_eq(sh->signals, 1, "its own tid");
+	snap = capture_pid(pid);
+	cr_assert_eq(kt_snapshot_posix_timer_count(snap), 1);
+	cr_expect_eq(kt_snapshot_posix_timer(snap, 0)->notify_tid, 1,
+		     "tid %d recorded, the process knows itself as 1",
+		     (int)kt_snapshot_posix_timer(snap, 0)->notify_tid);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	kt_snapshot_free(snap);
+	ktt_shared_free(sh, sizeof(*sh));
 }
