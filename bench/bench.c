@@ -13,6 +13,9 @@
 
 #include "bench_internal.h"
 
+/* measure(): the body may not run here; skip the rest of its case. */
+#define CASE_SKIPPED 1
+
 /* Seconds a child may take before it is killed. */
 #define TIMEOUT_SHORT_S 60  /* the explicit seed: microseconds */
 #define TIMEOUT_LONG_S	600 /* two million steps, or ten thousand timers */
@@ -37,6 +40,12 @@ static int measure(const struct bench_config *cfg, struct bench_results *res,
 	if (cfg->progress)
 		cfg->progress(st->what, run + 1, runs, cfg->progress_ctx);
 	err = bench_in_child(st->body, st->arg, st->timeout_s, &s);
+	if (err == -EPERM && s.denied) {
+		/* Not allowed here (ptrace): skip the case, do not fail. */
+		(void)snprintf(res->show_skipped, sizeof(res->show_skipped),
+			       "%s", s.msg);
+		return CASE_SKIPPED;
+	}
 	if (err < 0) {
 		(void)snprintf(res->error, sizeof(res->error),
 			       "%s, run %u of %u: %s", st->what, run + 1, runs,
@@ -65,7 +74,8 @@ static int measure(const struct bench_config *cfg, struct bench_results *res,
 	return 0;
 }
 
-/* Run the steps of a group interleaved, runs times each. */
+/* Run the steps of a group interleaved, runs times each. Returns 0,
+ * CASE_SKIPPED or a negative errno. */
 static int measure_interleaved(const struct bench_config *cfg,
 			       struct bench_results *res,
 			       const struct step *steps, size_t nsteps,
@@ -75,7 +85,7 @@ static int measure_interleaved(const struct bench_config *cfg,
 		for (size_t i = 0; i < nsteps; i++) {
 			int err = measure(cfg, res, &steps[i], run, runs);
 
-			if (err < 0)
+			if (err != 0)
 				return err;
 		}
 	}
@@ -89,7 +99,11 @@ static bool config_valid(const struct bench_config *cfg)
 	       cfg->sparse_runs <= BENCH_MAX_RUNS && cfg->sparse_n >= 1 &&
 	       cfg->sparse_n <= BENCH_SPARSE_MAX_N &&
 	       cfg->snapshot_runs <= BENCH_MAX_RUNS && cfg->snapshot_n >= 1 &&
-	       cfg->snapshot_n <= BENCH_SPARSE_MAX_N;
+	       cfg->snapshot_n <= BENCH_SPARSE_MAX_N &&
+	       cfg->show_runs <= BENCH_MAX_RUNS && cfg->show_n_small >= 1 &&
+	       cfg->show_n_small <= BENCH_SPARSE_MAX_N &&
+	       cfg->show_n_large >= 1 &&
+	       cfg->show_n_large <= BENCH_SPARSE_MAX_N;
 }
 
 int bench_run(const struct bench_config *cfg, struct bench_results *res)
@@ -98,6 +112,9 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 	const struct bench_case linear_case = {.path = KT_PATH_LINEAR};
 	const struct bench_case sparse_case = {.n = cfg->sparse_n};
 	const struct bench_case snapshot_case = {.n = cfg->snapshot_n};
+	const struct bench_case show_small = {.n = cfg->show_n_small};
+	const struct bench_case show_large = {.n = cfg->show_n_large};
+	char show_small_what[64], show_large_what[64];
 	const struct step seed_explicit = {
 		"seed, explicit path", bench_seed_create,   &explicit_case,
 		TIMEOUT_SHORT_S,       &res->seed_explicit, NULL};
@@ -121,6 +138,18 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 		.series = res->snapshot,
 		.bytes = &res->snapshot_bytes,
 	};
+	const struct step show[] = {
+		{.what = show_small_what,
+		 .body = bench_show,
+		 .arg = &show_small,
+		 .timeout_s = TIMEOUT_LONG_S,
+		 .series = &res->show_small},
+		{.what = show_large_what,
+		 .body = bench_show,
+		 .arg = &show_large,
+		 .timeout_s = TIMEOUT_LONG_S,
+		 .series = &res->show_large},
+	};
 	/* Without explicit IDs only the raw side of the sparse pair runs. */
 	const struct step *sparse_steps =
 		cfg->explicit_supported ? sparse : sparse + 1;
@@ -128,6 +157,10 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 	int err;
 
 	memset(res, 0, sizeof(*res));
+	(void)snprintf(show_small_what, sizeof(show_small_what),
+		       "show, kt_capture_pid of %u timers", cfg->show_n_small);
+	(void)snprintf(show_large_what, sizeof(show_large_what),
+		       "show, kt_capture_pid of %u timers", cfg->show_n_large);
 	if (!config_valid(cfg)) {
 		(void)snprintf(res->error, sizeof(res->error),
 			       "invalid configuration");
@@ -154,6 +187,12 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 		if (err < 0)
 			return err;
 	}
+	/* The target's timers come by the automatic path: always runs. */
+	err = measure_interleaved(cfg, res, show, 2, cfg->show_runs);
+	if (err < 0)
+		return err;
+	if (err == CASE_SKIPPED)
+		res->show_small.runs = res->show_large.runs = 0;
 
 	bench_series_stats(&res->seed_explicit);
 	bench_series_stats(&res->seed_linear);
@@ -162,5 +201,7 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 	bench_series_stats(&res->sparse_raw);
 	for (int i = 0; i < BENCH_SNAP_STEPS; i++)
 		bench_series_stats(&res->snapshot[i]);
+	bench_series_stats(&res->show_small);
+	bench_series_stats(&res->show_large);
 	return 0;
 }

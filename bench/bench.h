@@ -37,6 +37,9 @@
 #define BENCH_DEFAULT_SPARSE_N	    10000
 #define BENCH_DEFAULT_SNAPSHOT_RUNS 5
 #define BENCH_DEFAULT_SNAPSHOT_N    BENCH_DEFAULT_SPARSE_N
+#define BENCH_DEFAULT_SHOW_RUNS	    11
+#define BENCH_DEFAULT_SHOW_N_SMALL  10
+#define BENCH_DEFAULT_SHOW_N_LARGE  10000
 
 /*
  * The snapshot case: snapshot_n POSIX timers at the sparse IDs, plus
@@ -52,6 +55,17 @@ enum bench_snapshot_step {
 };
 #define BENCH_SNAPSHOT_TIMERFDS 2
 
+/*
+ * The show case: how long `keeptime show PID` holds its target stopped.
+ * A target process holds n POSIX timers at the sparse IDs (the snapshot
+ * case's mix of clocks and notifications, armed 100 s and more ahead),
+ * BENCH_SHOW_TIMERFDS timerfd and ITIMER_REAL, and idles blocked in
+ * read(2); one kt_capture_pid() of it is timed, after an untimed warm-up
+ * capture. The target is stopped only inside the call: its wall time is an
+ * upper bound of the stop. Measured for a small and a large n, interleaved.
+ */
+#define BENCH_SHOW_TIMERFDS 1
+
 struct bench_config {
 	unsigned explicit_runs; /* seed, explicit path */
 	unsigned linear_runs;	/* seed, linear path and bare raw loop each */
@@ -59,6 +73,9 @@ struct bench_config {
 	unsigned sparse_n;	/* timers in the sparse case */
 	unsigned snapshot_runs; /* snapshot case; 0: not measured */
 	unsigned snapshot_n;	/* POSIX timers in the snapshot case */
+	unsigned show_runs;	/* show case, each size; 0: not measured */
+	unsigned show_n_small;	/* POSIX timers of the small show target */
+	unsigned show_n_large;	/* and of the large one */
 	/* Whether to measure the explicit path (the kernel grants it). */
 	bool explicit_supported;
 	/* Optional: called before each measurement. */
@@ -91,14 +108,24 @@ struct bench_results {
 	 * POSIX timers), and the image's size, the same in every run. */
 	struct bench_series snapshot[BENCH_SNAP_STEPS];
 	uint64_t snapshot_bytes; /* 0: not measured */
-	char error[320];	 /* what failed, when bench_run() fails */
+	/* One kt_capture_pid() of a target holding show_n_small, and
+	 * show_n_large, POSIX timers (count: the POSIX timers). */
+	struct bench_series show_small;
+	struct bench_series show_large;
+	/* Why the show case was skipped although asked for ("ptrace not
+	 * permitted: ..."), or "". Not an error: the rest is measured. */
+	char show_skipped[256];
+	char error[320]; /* what failed, when bench_run() fails */
 };
 
 /*
  * Run the benchmark. Returns 0, or a negative errno with res->error saying
  * which measurement failed and how. Each series is measured only if its
  * run count is not 0 (and, for explicit ones and the snapshot case, which
- * restores at exact IDs, explicit_supported).
+ * restores at exact IDs, explicit_supported). The show case's target gets
+ * its timers on the automatic path (the linear walk without the prctl);
+ * when ptrace is not permitted the case is skipped, with res->show_skipped
+ * saying why, and the call still succeeds.
  */
 int bench_run(const struct bench_config *cfg, struct bench_results *res)
 	__attribute__((warn_unused_result));

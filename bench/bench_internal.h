@@ -3,6 +3,7 @@
 #ifndef KT_BENCH_INTERNAL_H
 #define KT_BENCH_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <keeptime/keeptime.h>
@@ -17,6 +18,9 @@ struct bench_sample {
 	/* The snapshot case: each step's time, and the image's size. */
 	uint64_t step_ns[BENCH_SNAP_STEPS];
 	uint64_t bytes;
+	/* The show case: err is -EPERM because ptrace is not permitted here;
+	 * the case is skipped rather than the run failed. */
+	bool denied;
 	char msg[240]; /* what failed, when err != 0 */
 };
 /* One write of at most PIPE_BUF bytes is atomic: no partial samples. */
@@ -41,13 +45,14 @@ int bench_in_child(bench_body_fn body, const void *arg, int timeout_s,
 /* The measurements (cases.c). */
 struct bench_case {
 	enum kt_id_path path; /* seed: explicit or linear */
-	unsigned n;	      /* sparse, snapshot: the number of timers */
+	unsigned n;	      /* sparse, snapshot, show: the number of timers */
 };
 int bench_seed_create(const void *arg, struct bench_sample *out);
 int bench_seed_raw_loop(const void *arg, struct bench_sample *out);
 int bench_sparse_explicit(const void *arg, struct bench_sample *out);
 int bench_sparse_raw(const void *arg, struct bench_sample *out);
 int bench_snapshot(const void *arg, struct bench_sample *out); /* snapshot.c */
+int bench_show(const void *arg, struct bench_sample *out);     /* show.c */
 
 /* Shared by the measurements (cases.c). */
 /* Set out->msg (cut to fit). */

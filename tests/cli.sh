@@ -166,6 +166,11 @@ usage_error "bench --snapshot-n 0" bench --snapshot-n 0
 usage_error "bench --snapshot-runs not a number" bench --snapshot-runs few
 usage_error "bench --snapshot-runs negative" bench --snapshot-runs -1
 usage_error "bench --snapshot-runs too many" bench --snapshot-runs 100000
+usage_error "bench --show-n-small 0" bench --show-n-small 0
+usage_error "bench --show-n-large 0" bench --show-n-large 0
+usage_error "bench --show-n-large too many" bench --show-n-large 3000000
+usage_error "bench --show-runs not a number" bench --show-runs some
+usage_error "bench --show-runs too many" bench --show-runs 100000
 usage_error "bench with an argument" bench now
 
 # --- probe -----------------------------------------------------------------
@@ -334,9 +339,9 @@ check "-v: a failed creation is still reported once" \
 # --- bench -----------------------------------------------------------------
 
 run "$KT" bench --json --runs 3 --linear-runs 1 --sparse-n 1000 \
-	--snapshot-n 300 --snapshot-runs 2
+	--snapshot-n 300 --snapshot-runs 2 --show-n-large 300 --show-runs 2
 bench_rc=$RC
-check "bench --json --runs 3 --linear-runs 1 --sparse-n 1000 --snapshot-n 300 --snapshot-runs 2 exits 0" \
+check "bench --json --runs 3 --linear-runs 1 --sparse-n 1000 --snapshot-n 300 --snapshot-runs 2 --show-n-large 300 --show-runs 2 exits 0" \
 	'[ $RC -eq 0 ]'
 if have_python; then
 	check "bench --json is one JSON object with every required key" \
@@ -394,15 +399,53 @@ else:
     for k in keys + ["image_bytes", "bytes_per_timer"]:
         assert snap[k] is None, k + " must be null without the prctl"
 PY'
+	check "bench --json has the show object, with sensible values" \
+		'python3 - "$T/out" <<'\''PY'\''
+import json, sys
+d = json.load(open(sys.argv[1]))
+num = (int, float)
+show, targets = d["show"], d["targets"]
+assert show["n_small"] == 10 and show["n_large"] == 300, "show.n_small, n_large"
+assert show["timerfds"] == 1 and show["itimer"] == "ITIMER_REAL", "show set-up"
+assert show["target_idles_in"] == "read", "show.target_idles_in"
+for k in ("show_small_ms_below", "show_large_ms_below", "show_small_met",
+          "show_large_met"):
+    assert k in targets, "targets." + k
+assert targets["show_small_ms_below"] == 5 and targets["show_large_ms_below"] == 50
+sizes = ("small", "large")
+keys = [s + x for s in sizes for x in ("_us", "_min_us", "_max_us")]
+keys += ["per_timer_us", "small_per_timer_us", "per_added_timer_us", "ratio"]
+if show["skipped"] is None:
+    assert show["runs"] == 2, "show.runs"
+    for s in sizes:
+        lo, med, hi = show[s + "_min_us"], show[s + "_us"], show[s + "_max_us"]
+        assert all(isinstance(x, num) and x > 0 for x in (lo, med, hi)), s
+        assert lo <= med <= hi, s + ": min <= median <= max"
+        assert len(show["samples_us"][s]) == 2, "samples_us." + s
+    # The JSON carries 3 decimals: compare to 0.5 %.
+    close = lambda a, b: abs(a - b) <= 0.005 * b
+    assert close(show["per_timer_us"] * 300, show["large_us"]), "per_timer_us"
+    assert close(show["ratio"] * show["small_us"], show["large_us"]), "ratio"
+    assert isinstance(show["per_added_timer_us"], num), "per_added_timer_us"
+    assert isinstance(targets["show_small_met"], bool), "show_small_met"
+    assert isinstance(targets["show_large_met"], bool), "show_large_met"
+else:
+    # ptrace is not permitted here: the case says why and is null.
+    assert "ptrace" in show["skipped"], show["skipped"]
+    assert show["runs"] == 0, "show.runs when skipped"
+    for k in keys:
+        assert show[k] is None, k + " must be null when skipped"
+    assert targets["show_small_met"] is None and targets["show_large_met"] is None
+PY'
 else
 	check "bench --json has every required key (grep, no python3)" \
-		'for k in kernel explicit_supported seed explicit_us linear_us speedup raw_loop_us step_ratio runs sparse n raw_us ratio snapshot capture_us save_us load_us restore_us image_bytes bytes_per_timer; do grep -q "\"$k\":" "$T/out" || exit 1; done'
+		'for k in kernel explicit_supported seed explicit_us linear_us speedup raw_loop_us step_ratio runs sparse n raw_us ratio snapshot capture_us save_us load_us restore_us image_bytes bytes_per_timer show n_small n_large small_us small_min_us small_max_us large_us large_min_us large_max_us per_timer_us; do grep -q "\"$k\":" "$T/out" || exit 1; done'
 fi
 check "bench --json prints nothing but the object on stdout" \
 	'[ $bench_rc -ne 0 ] || { [ "$(head -c1 "$T/out")" = "{" ] && [ "$(tail -n1 "$T/out")" = "}" ]; }'
 
 run "$KT" bench --runs 3 --linear-runs 1 --sparse-n 100 --sparse-runs 1 \
-	--snapshot-n 100 --snapshot-runs 1
+	--snapshot-n 100 --snapshot-runs 1 --show-n-large 100 --show-runs 1
 check "bench (table) exits 0 and shows the medians, ratios and targets" \
 	'[ $RC -eq 0 ] && [[ $OUT == *median* && $OUT == *"step ratio"* && $OUT == *targets:* && $OUT == *"sparse, ratio <= 1.3"* ]]'
 check "bench (table) shows the snapshot section after sparse" \
@@ -414,10 +457,36 @@ else
 	check "bench (table) says the snapshot case was not measured" \
 		'[[ $OUT == *"capture (kt_capture_self)"*"not measured: no PR_TIMER_CREATE_RESTORE_IDS"* ]]'
 fi
+check "bench (table) shows the show section after snapshot, and its targets" \
+	'[[ $OUT == *"snapshot: "*"show: one kt_capture_pid of a target holding N POSIX timers"*"targets:"* ]] && grep -Eq "^  show, 10 timers < 5 ms +[^ ].* (met|not met)$" "$T/out" && grep -Eq "^  show, 100 timers < 50 ms +[^ ].* (met|not met)$" "$T/out"'
+if [[ $ERR == *"show case skipped"* ]]; then
+	check "bench (table) says why the show case was skipped" \
+		'[[ $ERR == *"ptrace not permitted"* && $OUT == *"100 timers"*"not measured: ptrace not permitted"* ]]'
+else
+	check "bench (table) times the show captures of 10 and 100 timers, per timer and ratio" \
+		'grep -Eq "^  10 timers .* 1$" "$T/out" && grep -Eq "^  100 timers .* 1$" "$T/out" && grep -Eq "^  per timer, 100 timers: +[0-9.]+ [nmu]?s \(10 timers: " "$T/out" && grep -Eq "^  ratio, 100 / 10 timers: +[0-9.]+ \(for 10.0x the timers\)$" "$T/out"'
+fi
 
 run "$KT" bench --json --runs 1 --linear-runs 1 --sparse-n 10 --sparse-runs 1 \
-	--snapshot-runs 0
+	--snapshot-runs 0 --show-runs 0
 if have_python; then
+	check "bench --json --show-runs 0: the show fields are null" \
+		'[ $RC -eq 0 ] && python3 - "$T/out" <<'\''PY'\''
+import json, sys
+d = json.load(open(sys.argv[1]))
+show = d["show"]
+assert show["runs"] == 0, "runs"
+assert show["n_small"] == 10 and show["n_large"] == 10000, "default sizes"
+for s in ("small", "large"):
+    for x in ("_us", "_min_us", "_max_us"):
+        assert show[s + x] is None, s + x
+    assert show["samples_us"][s] == [], "samples_us." + s
+for k in ("per_timer_us", "small_per_timer_us", "per_added_timer_us", "ratio",
+          "skipped"):
+    assert show[k] is None, k
+assert d["targets"]["show_small_met"] is None, "show_small_met"
+assert d["targets"]["show_large_met"] is None, "show_large_met"
+PY'
 	check "bench --json --snapshot-runs 0: the snapshot fields are null" \
 		'[ $RC -eq 0 ] && python3 - "$T/out" <<'\''PY'\''
 import json, sys
@@ -436,20 +505,27 @@ else
 fi
 
 RC=0
-(ulimit -S -i 20 && exec "$KT" bench --sparse-n 1000) >"$T/out" 2>"$T/err" || RC=$?
+(ulimit -S -i 20 && exec "$KT" bench --sparse-n 1000 --snapshot-runs 0 \
+	--show-runs 0) >"$T/out" 2>"$T/err" || RC=$?
 OUT=$(cat "$T/out") ERR=$(cat "$T/err")
 check "bench refuses up front when RLIMIT_SIGPENDING cannot hold the sparse set" \
-	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *RLIMIT_SIGPENDING* ]] && [ -z "$OUT" ]'
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *RLIMIT_SIGPENDING* && $ERR == *"sparse case needs 1000"* ]] && [ -z "$OUT" ]'
 if [ "$EXPLICIT" = yes ]; then
 	RC=0
-	(ulimit -S -i 20 && exec "$KT" bench --sparse-n 1 --snapshot-n 1000) \
-		>"$T/out" 2>"$T/err" || RC=$?
+	(ulimit -S -i 20 && exec "$KT" bench --sparse-n 1 --snapshot-n 1000 \
+		--show-runs 0) >"$T/out" 2>"$T/err" || RC=$?
 	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
 	check "bench refuses up front when RLIMIT_SIGPENDING cannot hold the snapshot set" \
 		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"snapshot case needs 1000"* && $ERR == *--snapshot-n* ]] && [ -z "$OUT" ]'
 else
 	skip "bench refuses up front when RLIMIT_SIGPENDING cannot hold the snapshot set" "$no_prctl"
 fi
+RC=0
+(ulimit -S -i 20 && exec "$KT" bench --sparse-n 1 --snapshot-runs 0 \
+	--show-n-large 1000) >"$T/out" 2>"$T/err" || RC=$?
+OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+check "bench refuses up front when RLIMIT_SIGPENDING cannot hold the show target" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"show case needs 100"[01]\ * && $ERR == *--show-n-large* ]] && [ -z "$OUT" ]'
 
 # --- show: image files ------------------------------------------------------
 
@@ -567,7 +643,7 @@ if command -v groff >/dev/null 2>&1; then
 	RC=0
 	groff -man -Tascii -P-cbou "$man_page" >"$T/man.txt" 2>"$T/err" || RC=$?
 	check "the man page documents every command and option" \
-		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime dump" "keeptime restore" --pid --force --keep-absolute "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --snapshot-n --snapshot-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
+		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime dump" "keeptime restore" --pid --force --keep-absolute "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --snapshot-n --snapshot-runs --show-n-small --show-n-large --show-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
 			grep -q -e "$w" "$T/man.txt" || { echo "missing: $w"; exit 1; }
 		done'
 else

@@ -15,7 +15,18 @@ struct verdict {
 	double sparse_ratio;	 /* explicit / raw */
 	double bytes_per_timer;	 /* snapshot image / its POSIX timers */
 	double per_timer_ns[BENCH_SNAP_STEPS]; /* snapshot step median / n */
+	double show_small_ms; /* show medians, NaN: not measured */
+	double show_large_ms;
+	double show_per_timer_ns;	/* large median / its timers */
+	double show_small_per_timer_ns; /* small median / its timers */
+	double show_per_added_ns; /* (large - small) / (n_large - n_small) */
+	double show_ratio;	  /* large / small */
 };
+
+static double per_timer(const struct bench_series *s)
+{
+	return s->runs && s->count ? s->median_ns / (double)s->count : NAN;
+}
 
 static struct verdict verdict_of(const struct bench_results *r)
 {
@@ -44,6 +55,20 @@ static struct verdict verdict_of(const struct bench_results *r)
 	if (r->snapshot_bytes && r->snapshot[0].count)
 		v.bytes_per_timer = (double)r->snapshot_bytes /
 				    (double)r->snapshot[0].count;
+	v.show_small_ms =
+		r->show_small.runs ? r->show_small.median_ns / 1e6 : NAN;
+	v.show_large_ms =
+		r->show_large.runs ? r->show_large.median_ns / 1e6 : NAN;
+	v.show_per_timer_ns = per_timer(&r->show_large);
+	v.show_small_per_timer_ns = per_timer(&r->show_small);
+	v.show_per_added_ns = NAN;
+	if (r->show_small.runs && r->show_large.runs &&
+	    r->show_large.count != r->show_small.count)
+		v.show_per_added_ns =
+			(r->show_large.median_ns - r->show_small.median_ns) /
+			((double)r->show_large.count -
+			 (double)r->show_small.count);
+	v.show_ratio = bench_ratio(&r->show_large, &r->show_small);
 	return v;
 }
 
@@ -143,6 +168,53 @@ static void snapshot_text(FILE *f, const struct bench_view *v,
 			d->per_timer_ns[BENCH_SNAP_RESTORE] / 1e3);
 }
 
+static void show_text(FILE *f, const struct bench_view *v,
+		      const struct verdict *d)
+{
+	const struct bench_results *r = v->res;
+	const struct bench_config *c = v->cfg;
+	const char *why_not = r->show_skipped[0]
+				      ? "not measured: ptrace not permitted"
+				      : "not measured (--show-runs 0)";
+	char name[64], buf[32], buf2[32];
+
+	fprintf(f,
+		"\nshow: one kt_capture_pid of a target holding N POSIX timers "
+		"at IDs i*%d+%d,\n"
+		"%d timerfd and ITIMER_REAL (the snapshot case's mix, armed), "
+		"idle in read(2);\n"
+		"timed after an untimed warm-up: a bound of how long the target "
+		"is stopped\n",
+		BENCH_SPARSE_STRIDE, BENCH_SPARSE_FIRST, BENCH_SHOW_TIMERFDS);
+	header(f);
+	(void)snprintf(name, sizeof(name), "%u timers", c->show_n_small);
+	row(f, name, &r->show_small, why_not);
+	(void)snprintf(name, sizeof(name), "%u timers", c->show_n_large);
+	row(f, name, &r->show_large, why_not);
+	if (r->show_skipped[0])
+		fprintf(f, "  (%s)\n", r->show_skipped);
+	(void)snprintf(name, sizeof(name),
+		       "per timer, %u timers:", c->show_n_large);
+	fprintf(f, "  %-36s %s", name,
+		duration_str(d->show_per_timer_ns, buf, sizeof(buf)));
+	if (!isnan(d->show_small_per_timer_ns))
+		fprintf(f, " (%u timers: %s)", c->show_n_small,
+			duration_str(d->show_small_per_timer_ns, buf2,
+				     sizeof(buf2)));
+	fputc('\n', f);
+	fprintf(f, "  %-36s %s\n", "per added timer (large - small):",
+		duration_str(d->show_per_added_ns, buf, sizeof(buf)));
+	(void)snprintf(name, sizeof(name),
+		       "ratio, %u / %u timers:", c->show_n_large,
+		       c->show_n_small);
+	fprintf(f, "  %-36s ", name);
+	if (isnan(d->show_ratio))
+		fputs("n/a\n", f);
+	else
+		fprintf(f, "%.1f (for %.1fx the timers)\n", d->show_ratio,
+			(double)c->show_n_large / (double)c->show_n_small);
+}
+
 void bench_output_text(FILE *f, const struct bench_view *v)
 {
 	const struct bench_results *r = v->res;
@@ -157,7 +229,8 @@ void bench_output_text(FILE *f, const struct bench_view *v)
 			: "NOT granted (needs Linux >= 6.15): explicit "
 			  "measurements skipped");
 	fputs("Each run in a fresh fork()ed child; seed and sparse time "
-	      "only the creation,\nsnapshot each of its steps.\n\n",
+	      "only the creation,\nsnapshot each of its steps, show one "
+	      "capture of another process.\n\n",
 	      f);
 
 	fprintf(f,
@@ -189,6 +262,7 @@ void bench_output_text(FILE *f, const struct bench_view *v)
 	ratio_line(f, "ratio, explicit / raw:", d.sparse_ratio, "");
 
 	snapshot_text(f, v, &d);
+	show_text(f, v, &d);
 
 	fputs("\ntargets:\n", f);
 	fprintf(f, "  %-36s %10s  %s\n", "seed, explicit path < 20 us",
@@ -203,6 +277,16 @@ void bench_output_text(FILE *f, const struct bench_view *v)
 	fprintf(f, "  %-36s %10s  %s\n", "sparse, ratio <= 1.3",
 		isnan(d.sparse_ratio) ? "-" : buf,
 		met_str(d.sparse_ratio, BENCH_TARGET_SPARSE_RATIO, false));
+	(void)snprintf(name, sizeof(name), "show, %u timers < %g ms",
+		       v->cfg->show_n_small, BENCH_TARGET_SHOW_SMALL_MS);
+	fprintf(f, "  %-36s %10s  %s\n", name,
+		duration_str(d.show_small_ms * 1e6, buf, sizeof(buf)),
+		met_str(d.show_small_ms, BENCH_TARGET_SHOW_SMALL_MS, true));
+	(void)snprintf(name, sizeof(name), "show, %u timers < %g ms",
+		       v->cfg->show_n_large, BENCH_TARGET_SHOW_LARGE_MS);
+	fprintf(f, "  %-36s %10s  %s\n", name,
+		duration_str(d.show_large_ms * 1e6, buf, sizeof(buf)),
+		met_str(d.show_large_ms, BENCH_TARGET_SHOW_LARGE_MS, true));
 }
 
 /* -------------------------------------------------------------------- */
@@ -280,6 +364,48 @@ static void snapshot_json(struct json *j, const struct bench_view *v,
 	json_end_object(j);
 }
 
+static void show_json(struct json *j, const struct bench_view *v,
+		      const struct verdict *d)
+{
+	const struct bench_results *r = v->res;
+
+	json_begin_object(j, "show");
+	json_uint(j, "n_small", v->cfg->show_n_small);
+	json_uint(j, "n_large", v->cfg->show_n_large);
+	json_int(j, "first_id", BENCH_SPARSE_FIRST);
+	json_int(j, "stride", BENCH_SPARSE_STRIDE);
+	json_begin_array(j, "clocks");
+	json_string(j, NULL, "CLOCK_MONOTONIC");
+	json_string(j, NULL, "CLOCK_REALTIME");
+	json_string(j, NULL, "CLOCK_BOOTTIME");
+	json_end_array(j);
+	json_begin_array(j, "notify");
+	json_string(j, NULL, "SIGEV_SIGNAL");
+	json_string(j, NULL, "SIGEV_NONE");
+	json_end_array(j);
+	json_uint(j, "timerfds", BENCH_SHOW_TIMERFDS);
+	json_string(j, "itimer", "ITIMER_REAL");
+	json_string(j, "target_idles_in", "read");
+	json_string(j, "timed", "kt_capture_pid");
+	json_us(j, "small_us", r->show_small.median_ns);
+	json_us(j, "small_min_us", r->show_small.min_ns);
+	json_us(j, "small_max_us", r->show_small.max_ns);
+	json_us(j, "large_us", r->show_large.median_ns);
+	json_us(j, "large_min_us", r->show_large.min_ns);
+	json_us(j, "large_max_us", r->show_large.max_ns);
+	json_us(j, "per_timer_us", d->show_per_timer_ns);
+	json_us(j, "small_per_timer_us", d->show_small_per_timer_ns);
+	json_us(j, "per_added_timer_us", d->show_per_added_ns);
+	json_double(j, "ratio", d->show_ratio);
+	json_uint(j, "runs", r->show_small.runs);
+	json_string(j, "skipped", r->show_skipped[0] ? r->show_skipped : NULL);
+	json_begin_object(j, "samples_us");
+	json_samples(j, "small", &r->show_small);
+	json_samples(j, "large", &r->show_large);
+	json_end_object(j);
+	json_end_object(j);
+}
+
 void bench_output_json(FILE *f, const struct bench_view *v)
 {
 	const struct bench_results *r = v->res;
@@ -348,18 +474,25 @@ void bench_output_json(FILE *f, const struct bench_view *v)
 	json_end_object(&j);
 
 	snapshot_json(&j, v, &d);
+	show_json(&j, v, &d);
 
 	json_begin_object(&j, "targets");
 	json_double(&j, "seed_explicit_us_below",
 		    BENCH_TARGET_SEED_EXPLICIT_US);
 	json_double(&j, "step_ratio_at_most", BENCH_TARGET_STEP_RATIO);
 	json_double(&j, "sparse_ratio_at_most", BENCH_TARGET_SPARSE_RATIO);
+	json_double(&j, "show_small_ms_below", BENCH_TARGET_SHOW_SMALL_MS);
+	json_double(&j, "show_large_ms_below", BENCH_TARGET_SHOW_LARGE_MS);
 	json_target(&j, "seed_explicit_met", d.seed_explicit_us,
 		    BENCH_TARGET_SEED_EXPLICIT_US, true);
 	json_target(&j, "step_ratio_met", d.step_ratio, BENCH_TARGET_STEP_RATIO,
 		    false);
 	json_target(&j, "sparse_ratio_met", d.sparse_ratio,
 		    BENCH_TARGET_SPARSE_RATIO, false);
+	json_target(&j, "show_small_met", d.show_small_ms,
+		    BENCH_TARGET_SHOW_SMALL_MS, true);
+	json_target(&j, "show_large_met", d.show_large_ms,
+		    BENCH_TARGET_SHOW_LARGE_MS, true);
 	json_end_object(&j);
 
 	json_end_object(&j);

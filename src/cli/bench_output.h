@@ -12,6 +12,9 @@
 #define BENCH_TARGET_SEED_EXPLICIT_US 20.0 /* median below this */
 #define BENCH_TARGET_STEP_RATIO	      1.2  /* linear / raw loop, at most */
 #define BENCH_TARGET_SPARSE_RATIO     1.3  /* explicit / raw, at most */
+/* keeptime show: the stop (one kt_capture_pid), median below this. */
+#define BENCH_TARGET_SHOW_SMALL_MS 5.0	/* 10 timers */
+#define BENCH_TARGET_SHOW_LARGE_MS 50.0 /* 10000 timers */
 
 struct bench_view {
 	const char *kernel; /* uname release */

@@ -17,12 +17,15 @@ void cmd_bench_help(FILE *f)
 	fputs("Usage: keeptime bench [--json] [--runs N] [--linear-runs N]\n"
 	      "                      [--sparse-n N] [--sparse-runs N]\n"
 	      "                      [--snapshot-n N] [--snapshot-runs N]\n"
+	      "                      [--show-n-small N] [--show-n-large N]\n"
+	      "                      [--show-runs N]\n"
 	      "\n"
 	      "Measure the claim of the kernel commit that added\n"
 	      "PR_TIMER_CREATE_RESTORE_IDS: recreating two timers with IDs\n"
 	      "1000000 and 2000000 takes 1.5 s by the create/delete walk and\n"
-	      "3 us with the prctl; and what a checkpoint and restore of many\n"
-	      "timers costs. Each measurement runs in a fresh fork()ed child.\n"
+	      "3 us with the prctl; what a checkpoint and restore of many\n"
+	      "timers costs; and how long keeptime show stops its target.\n"
+	      "Each measurement runs in a fresh fork()ed child.\n"
 	      "In the seed and sparse cases only the creation is timed and all\n"
 	      "timers are CLOCK_MONOTONIC with SIGEV_NONE.\n"
 	      "\n"
@@ -40,11 +43,22 @@ void cmd_bench_help(FILE *f)
 	      "            after every timer is deleted, kt_restore_self, each\n"
 	      "            timed; a second capture checks the result. Reports\n"
 	      "            each step and the image's bytes per timer\n"
+	      "  show      the child forks a target holding N armed POSIX timers\n"
+	      "            at IDs i*1000+7 (the snapshot case's mix), a timerfd\n"
+	      "            and ITIMER_REAL, idle in read(2), and times one\n"
+	      "            kt_capture_pid of it after an untimed warm-up: the\n"
+	      "            target is stopped only inside that call, so its time\n"
+	      "            bounds the stop of keeptime show PID. For a small and\n"
+	      "            a large N, interleaved; reports per timer and the\n"
+	      "            ratio large / small\n"
 	      "\n"
 	      "Targets: seed explicit median < 20 us; linear / raw loop <= 1.2;\n"
-	      "sparse explicit / raw <= 1.3. Missing a target is reported, not\n"
-	      "an error. Without the prctl (Linux < 6.15) the explicit\n"
-	      "measurements and the snapshot case are skipped (null in JSON).\n"
+	      "sparse explicit / raw <= 1.3; show of 10 timers < 5 ms, of 10000\n"
+	      "timers < 50 ms. Missing a target is reported, not an error.\n"
+	      "Without the prctl (Linux < 6.15) the explicit measurements and\n"
+	      "the snapshot case are skipped (null in JSON), and the show\n"
+	      "targets get their timers by the linear walk (slow to set up).\n"
+	      "Where ptrace is not permitted the show case is skipped.\n"
 	      "\n"
 	      "Options:\n"
 	      "  --json             print one JSON object\n"
@@ -57,6 +71,13 @@ void cmd_bench_help(FILE *f)
 	      "  --snapshot-n N     POSIX timers in the snapshot case (default\n"
 	      "                     10000); each holds an RLIMIT_SIGPENDING slot\n"
 	      "  --snapshot-runs N  snapshot runs (default 5; 0 skips the case)\n"
+	      "  --show-n-small N   POSIX timers of the small show target\n"
+	      "                     (default 10)\n"
+	      "  --show-n-large N   POSIX timers of the large show target\n"
+	      "                     (default 10000); each holds an\n"
+	      "                     RLIMIT_SIGPENDING slot\n"
+	      "  --show-runs N      show runs of each size (default 11; 0 skips\n"
+	      "                     the case)\n"
 	      "  -v, --verbose      show progress and debug messages\n"
 	      "  -h, --help         show this help\n",
 	      f);
@@ -78,6 +99,9 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 		OPT_SPARSE_RUNS,
 		OPT_SNAPSHOT_N,
 		OPT_SNAPSHOT_RUNS,
+		OPT_SHOW_N_SMALL,
+		OPT_SHOW_N_LARGE,
+		OPT_SHOW_RUNS,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, OPT_JSON},
@@ -87,6 +111,9 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 		{"sparse-runs", required_argument, NULL, OPT_SPARSE_RUNS},
 		{"snapshot-n", required_argument, NULL, OPT_SNAPSHOT_N},
 		{"snapshot-runs", required_argument, NULL, OPT_SNAPSHOT_RUNS},
+		{"show-n-small", required_argument, NULL, OPT_SHOW_N_SMALL},
+		{"show-n-large", required_argument, NULL, OPT_SHOW_N_LARGE},
+		{"show-runs", required_argument, NULL, OPT_SHOW_RUNS},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -131,6 +158,21 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 					BENCH_MAX_RUNS, &v);
 			a->cfg.snapshot_runs = (unsigned)v;
 			break;
+		case OPT_SHOW_N_SMALL:
+			err = args_uint(cli, "--show-n-small", optarg, 1,
+					BENCH_SPARSE_MAX_N, &v);
+			a->cfg.show_n_small = (unsigned)v;
+			break;
+		case OPT_SHOW_N_LARGE:
+			err = args_uint(cli, "--show-n-large", optarg, 1,
+					BENCH_SPARSE_MAX_N, &v);
+			a->cfg.show_n_large = (unsigned)v;
+			break;
+		case OPT_SHOW_RUNS:
+			err = args_uint(cli, "--show-runs", optarg, 0,
+					BENCH_MAX_RUNS, &v);
+			a->cfg.show_runs = (unsigned)v;
+			break;
 		case 'v':
 			cli->verbose = true;
 			break;
@@ -160,18 +202,30 @@ struct sigpending_need {
  * Every timer holds one RLIMIT_SIGPENDING slot of its user for its whole
  * life: the sparse child holds all of its timers at once, and so does the
  * snapshot child (its restore recreates them only after deleting the
- * originals, so never twice as many). The seed children hold at most 3.
+ * originals, so never twice as many). A show target holds its N, one at a
+ * time (each is killed and reaped before the next is forked), plus one
+ * while the linear walk sets them up. The seed children hold at most 3.
  */
 static struct sigpending_need sigpending_need(const struct bench_config *cfg,
-					      bool explicit_supported)
+					      bool explicit_supported,
+					      bool auto_linear)
 {
 	struct sigpending_need need = {cfg->sparse_n, "the sparse case",
 				       "--sparse-n"};
+	unsigned show_n = cfg->show_n_small > cfg->show_n_large
+				  ? cfg->show_n_small
+				  : cfg->show_n_large;
 
 	if (explicit_supported && cfg->snapshot_runs > 0 &&
 	    cfg->snapshot_n > need.timers)
 		need = (struct sigpending_need){
 			cfg->snapshot_n, "the snapshot case", "--snapshot-n"};
+	if (cfg->show_runs > 0 && show_n + auto_linear > need.timers)
+		need = (struct sigpending_need){
+			show_n + auto_linear, "the show case",
+			cfg->show_n_small > cfg->show_n_large
+				? "--show-n-small"
+				: "--show-n-large"};
 	if (need.timers < 3)
 		need = (struct sigpending_need){3, "the seed case", NULL};
 	return need;
@@ -205,6 +259,25 @@ static int check_sigpending(const struct sigpending_need *need)
 		q.have_count ? q.count : 0, need->option ? " or lower " : "",
 		need->option ? need->option : "");
 	return -EAGAIN;
+}
+
+/*
+ * Whether the automatic path, which the show case's targets take, is the
+ * linear walk: asked of the library with an empty set, which creates
+ * nothing and names the path (KEEPTIME_FORCE_LINEAR included).
+ */
+static int auto_path_linear(bool *ret)
+{
+	struct kt_create_report rep = {0};
+	KT_OPTS(kt_create_opts, opts, .path = KT_PATH_AUTO, .report = &rep);
+	int err = kt_timers_create(NULL, 0, &opts);
+
+	if (err < 0) {
+		cli_err("bench: the automatic path: %s", strerror(-err));
+		return err;
+	}
+	*ret = rep.path == KT_PATH_LINEAR;
+	return 0;
 }
 
 /* Which run is going on, on stderr, for whoever watches. */
@@ -246,6 +319,9 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 				.sparse_n = BENCH_DEFAULT_SPARSE_N,
 				.snapshot_runs = BENCH_DEFAULT_SNAPSHOT_RUNS,
 				.snapshot_n = BENCH_DEFAULT_SNAPSHOT_N,
+				.show_runs = BENCH_DEFAULT_SHOW_RUNS,
+				.show_n_small = BENCH_DEFAULT_SHOW_N_SMALL,
+				.show_n_large = BENCH_DEFAULT_SHOW_N_LARGE,
 			},
 	};
 	struct bench_progress prog = {.tty = isatty(STDERR_FILENO) == 1};
@@ -253,6 +329,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 	struct sigpending_need need;
 	struct bench_view view;
 	struct utsname uts;
+	bool auto_linear = false;
 	int supported, err;
 
 	err = parse_options(cli, argc, argv, &a);
@@ -272,8 +349,10 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 			strerror(-supported));
 		return CLI_EXIT_FAIL;
 	}
+	if (auto_path_linear(&auto_linear) < 0)
+		return CLI_EXIT_FAIL;
 	/* Before any child runs. */
-	need = sigpending_need(&a.cfg, supported == 1);
+	need = sigpending_need(&a.cfg, supported == 1, auto_linear);
 	if (check_sigpending(&need) < 0)
 		return CLI_EXIT_FAIL;
 	if (!supported)
@@ -297,6 +376,9 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		free(res);
 		return CLI_EXIT_FAIL;
 	}
+	if (res->show_skipped[0])
+		cli_err("warning: bench: show case skipped: %s",
+			res->show_skipped);
 
 	view = (struct bench_view){
 		.kernel = uts.release,
