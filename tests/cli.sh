@@ -601,6 +601,21 @@ if [ -x "$workload" ]; then
 		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *--force* ]]'
 	run "$KT" dump --force "$src" -o "$T/app.img"
 	check "dump --force replaces it" '[ $RC -eq 0 ]'
+	run "$KT" dump "$src" -D "$T/app.d"
+	check "dump PID -D DIR writes the image directory" \
+		'[ $RC -eq 0 ] && [ -s "$T/app.d/process.img" ] && [ -s "$T/app.d/pages.img" ] && [ -s "$T/app.d/timers.img" ] && [[ $OUT == *"written to $T/app.d"* ]]'
+	check "the directory has mode 0700, its files 0600" \
+		'[ "$(stat -c %a "$T/app.d")" = 700 ] && [ "$(stat -c %a "$T/app.d"/* | sort -u)" = 600 ]'
+	check "the process goes on after dump -D (state not stopped)" \
+		'grep -q "^State:.*[RS]" /proc/$src/status'
+	run "$KT" show "$T/app.d/timers.img"
+	check "timers.img of the directory is a timer image" \
+		'[ $RC -eq 0 ] && [[ $OUT == *1000000* && $OUT == *"timerfds: 1"* ]]'
+	run "$KT" dump "$src" -D "$T/app.d"
+	check "dump -D refuses a directory that is not empty without --force" \
+		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"not empty"* && $ERR == *--force* ]]'
+	run "$KT" dump --force "$src" -D "$T/app.d"
+	check "dump -D --force writes into it" '[ $RC -eq 0 ]'
 	run "$KT" restore --pid "$dst" "$T/app.img"
 	check "restore --pid PID FILE recreates the timers there" \
 		'[ $RC -eq 0 ] && [[ $OUT == *"3 POSIX timer(s) restored"* ]]'
@@ -633,6 +648,18 @@ check "restore without --pid: exit 2" '[ $RC -eq 2 ] && one_error_line'
 run "$KT" dump 2 -o "$T/kthread.img"
 check "dump of a kernel thread: exit 1, says kernel thread" \
 	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"kernel thread"* ]] && [ ! -e "$T/kthread.img" ]'
+run "$KT" dump 2 -D "$T/kthread.d"
+check "dump -D of a kernel thread: exit 1, no directory left behind" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"kernel thread"* ]] && [ ! -e "$T/kthread.d" ]'
+run "$KT" dump 1 -o "$T/x.img" -D "$T/x.d"
+check "dump with both -o and -D: exit 2" '[ $RC -eq 2 ] && one_error_line'
+sleep 30 </dev/null 2>/dev/null > >(cat >/dev/null) &
+piped=$!
+run "$KT" dump "$piped" -D "$T/piped.d"
+check "dump -D of a process writing to a pipe: exit 1, names fd 1" \
+	'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"fd 1 "*"a pipe"* ]] && [ ! -e "$T/piped.d" ]'
+kill "$piped" 2>/dev/null
+wait "$piped" 2>/dev/null
 
 # --- the man page ----------------------------------------------------------
 
@@ -643,7 +670,7 @@ if command -v groff >/dev/null 2>&1; then
 	RC=0
 	groff -man -Tascii -P-cbou "$man_page" >"$T/man.txt" 2>"$T/err" || RC=$?
 	check "the man page documents every command and option" \
-		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime dump" "keeptime restore" --pid --force --keep-absolute "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --snapshot-n --snapshot-runs --show-n-small --show-n-large --show-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
+		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime dump" "keeptime restore" --pid --force --dir --keep-absolute "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --snapshot-n --snapshot-runs --show-n-small --show-n-large --show-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
 			grep -q -e "$w" "$T/man.txt" || { echo "missing: $w"; exit 1; }
 		done'
 else

@@ -334,11 +334,14 @@ Test(capture_pid, refusals, .timeout = 30)
 	char msg[512];
 	KT_OPTS(kt_capture_opts, opts, .err_buf = msg, .err_len = sizeof(msg));
 	pid_t zombie = fork();
+	siginfo_t si;
 
 	cr_assert_geq(zombie, 0);
 	if (zombie == 0)
 		_exit(0);
-	usleep(50000);
+	/* A zombie for sure (a sleep is not, on a loaded machine): wait
+	 * for its exit without reaping it. */
+	cr_assert_eq(waitid(P_PID, (id_t)zombie, &si, WEXITED | WNOWAIT), 0);
 	cr_expect_eq(kt_capture_pid(zombie, &snap, &opts), -ESRCH, "%s", msg);
 	waitpid(zombie, NULL, 0);
 	cr_expect_eq(kt_capture_pid(zombie, &snap, &opts), -ESRCH, "%s", msg);

@@ -588,6 +588,85 @@ KT_API KT_MUST_CHECK int kt_restore_pid(pid_t pid,
 					const struct kt_snapshot *snap,
 					const struct kt_restore_opts *opts);
 
+/* --------------------------------------------------------------------- */
+/* Dumping a whole process                                                */
+/* --------------------------------------------------------------------- */
+
+enum kt_dump_flags {
+	/* Write into a directory that is not empty: the image's own files
+	 * are replaced, other files are left alone. */
+	KT_DUMP_FORCE = 1 << 0,
+};
+
+/*
+ * What a call to kt_dump_process() did, filled on success when
+ * opts->report is set. The caller allocates it, so its size is part of
+ * the ABI: it never grows (a later version adds a new structure instead).
+ */
+struct kt_dump_report {
+	uint64_t n_vmas;      /* mappings recorded */
+	uint64_t pages_bytes; /* memory contents written (pages.img) */
+	uint64_t n_fds;	      /* descriptors recorded (timerfds apart) */
+	uint64_t n_timers;    /* POSIX timers and timerfds (timers.img) */
+	uint64_t stopped_ns;  /* how long the process was held stopped */
+	uint64_t elapsed_ns;  /* the whole call, files written */
+};
+
+struct kt_dump_opts {
+	size_t sz;	/* sizeof(struct kt_dump_opts) */
+	unsigned flags; /* enum kt_dump_flags */
+	char *err_buf;	/* optional: receives a one-line reason on failure */
+	size_t err_len;
+	struct kt_dump_report *report; /* optional output */
+};
+
+/*
+ * Dump the whole state of process pid into the image directory dir
+ * (docs/process-image.md): its registers (general and extended state),
+ * memory map and contents, brk and mm layout, vdso and vvar positions,
+ * signal handlers, blocked mask, pending signals, alternate signal stack,
+ * rseq registration, cwd, umask, rlimits, comm, file descriptors and all
+ * its timers (timers.img, the image of kt_snapshot_save()).
+ *
+ * The process is stopped with ptrace for the time it takes and always
+ * left running as it was found (a stopped process stays stopped); this
+ * version has no option to keep it stopped. Memory is read before any
+ * code runs in the process. What needs the process itself (signal
+ * handlers, the alternate stack, brk, timers) is read by system calls
+ * injected into it, which changes nothing it can see.
+ *
+ * dir is created with mode 0700 if it does not exist. Each file is created
+ * with mode 0600 and written whole in a temporary directory inside dir,
+ * then moved into place, process.img last; process.img holds the size and
+ * CRC-32C of the other files, so a directory mixing files of two dumps is
+ * refused by the loader. On failure nothing is left behind (and dir is
+ * removed if this call created it).
+ *
+ * Supported: one thread, in keeptime's pid namespace; private and shared
+ * anonymous memory; mappings of regular files reachable by their path;
+ * descriptors of regular files, directories and character devices other
+ * than terminals. The rest is refused with a reason that names it.
+ *
+ * Needs the right to ptrace pid, and CAP_CHECKPOINT_RESTORE (or
+ * CAP_SYS_ADMIN) to read /proc/PID/map_files. opts may be NULL.
+ *
+ * Returns 0, or:
+ *   -EEXIST     dir is not empty and KT_DUMP_FORCE is not set;
+ *   -ENOTDIR    dir exists and is not a directory;
+ *   -EOPNOTSUPP a process with more than one thread, or a descriptor
+ *               (pipe, socket, terminal, eventfd...) or mapping (deleted
+ *               file, memfd, SysV shared memory, device) this version
+ *               does not dump: the reason names the descriptor or the
+ *               mapping and its kind;
+ *   -ESRCH, -EPERM, -EBUSY, -EINVAL  as kt_capture_pid();
+ *   -EBADMSG    /proc text keeptime does not understand (quoted);
+ *   -EAGAIN     the process changed while it was read (a timer vanished);
+ *   -ENOMEM, or the negative errno of a failing system call (e.g.
+ *   -ENOSPC while writing the files).
+ */
+KT_API KT_MUST_CHECK int kt_dump_process(pid_t pid, const char *dir,
+					 const struct kt_dump_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* keeptime dump: the timers of a running process, into an image file. */
+/*
+ * keeptime dump: the timers of a running process into an image file (-o),
+ * or the whole process into an image directory (-D).
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -10,17 +13,32 @@
 void cmd_dump_help(FILE *f)
 {
 	fputs("Usage: keeptime dump PID -o FILE [--force]\n"
+	      "       keeptime dump PID -D DIR [--force]\n"
 	      "\n"
-	      "Capture the timers of process PID (its POSIX timers, itimers\n"
-	      "and timerfds, its PR_TIMER_CREATE_RESTORE_IDS flag and clocks)\n"
-	      "and write them as an image file (docs/image-format.md), created\n"
-	      "with mode 0600. The process is stopped with ptrace for the\n"
-	      "moment of the capture and let go exactly as it was (it goes on\n"
-	      "running); it needs the right to trace it. The file is written\n"
-	      "whole or not at all.\n"
+	      "With -o, capture the timers of process PID (its POSIX timers,\n"
+	      "itimers and timerfds, its PR_TIMER_CREATE_RESTORE_IDS flag and\n"
+	      "clocks) and write them as an image file\n"
+	      "(docs/image-format.md).\n"
 	      "\n"
-	      "  -o, --output FILE  the image to write (required)\n"
-	      "  -f, --force        replace FILE if it exists\n"
+	      "With -D, dump the whole process into the image directory DIR\n"
+	      "(docs/process-image.md): registers, memory map and contents,\n"
+	      "signal state, rseq, cwd, umask, rlimits, comm, file\n"
+	      "descriptors and timers. Single-threaded processes only;\n"
+	      "pipes, sockets, terminals and other descriptors that are not\n"
+	      "files, directories or character devices are refused, naming\n"
+	      "the descriptor. DIR is created (mode 0700) if missing and must\n"
+	      "be empty unless --force.\n"
+	      "\n"
+	      "Files are created with mode 0600 and written whole or not at\n"
+	      "all. The process is stopped with ptrace for the moment of the\n"
+	      "dump and let go exactly as it was (it goes on running); it\n"
+	      "needs the right to trace it.\n"
+	      "\n"
+	      "  -o, --output FILE  the timer image to write\n"
+	      "  -D, --dir DIR      the directory of a whole-process dump\n"
+	      "  -f, --force        replace FILE if it exists; write into DIR\n"
+	      "                     if it is not empty (the image's files are\n"
+	      "                     replaced, others left alone)\n"
 	      "  -h, --help         show this help\n"
 	      "\n"
 	      "Exit status: 0 written, 1 the capture or the write failed,\n"
@@ -28,10 +46,39 @@ void cmd_dump_help(FILE *f)
 	      f);
 }
 
+/* -D DIR: the whole process. */
+static int dump_dir(struct cli *cli, long long pid, const char *dir, bool force)
+{
+	struct kt_dump_report report;
+	char err[512];
+	KT_OPTS(kt_dump_opts, opts, .flags = force ? KT_DUMP_FORCE : 0,
+		.err_buf = err, .err_len = sizeof(err), .report = &report);
+	int r;
+
+	cli->report_errors_itself = true;
+	r = kt_dump_process((pid_t)pid, dir, &opts);
+	cli->report_errors_itself = false;
+	if (r < 0) {
+		cli_err("dump: process %lld: %s%s", pid,
+			err[0] ? err : strerror(-r),
+			r == -EEXIST ? " (use --force)" : "");
+		return CLI_EXIT_FAIL;
+	}
+	printf("process %lld: %llu mapping(s), %llu bytes of memory, %llu "
+	       "descriptor(s), %llu timer(s) written to %s (stopped %.1f ms)\n",
+	       pid, (unsigned long long)report.n_vmas,
+	       (unsigned long long)report.pages_bytes,
+	       (unsigned long long)report.n_fds,
+	       (unsigned long long)report.n_timers, dir,
+	       (double)report.stopped_ns / 1e6);
+	return CLI_EXIT_OK;
+}
+
 int cmd_dump(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
+		{"dir", required_argument, NULL, 'D'},
 		{"force", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -39,16 +86,19 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	struct kt_snapshot *snap = NULL;
 	char err[512];
 	KT_OPTS(kt_capture_opts, opts, .err_buf = err, .err_len = sizeof(err));
-	const char *out = NULL;
+	const char *out = NULL, *dir = NULL;
 	bool force = false;
 	long long pid;
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:fh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:D:fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
+			break;
+		case 'D':
+			dir = optarg;
 			break;
 		case 'f':
 			force = true;
@@ -63,11 +113,17 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage_err(cli, optind >= argc ? "no PID given"
 							 : "one PID only");
-	if (!out)
-		return cli_usage_err(cli, "no output file (-o FILE)");
+	if (!out && !dir)
+		return cli_usage_err(cli, "no output file (-o FILE) or "
+					  "directory (-D DIR)");
+	if (out && dir)
+		return cli_usage_err(cli, "-o FILE and -D DIR exclude each "
+					  "other");
 	r = args_int(cli, "PID", argv[optind], 1, 4194304, &pid);
 	if (r)
 		return r;
+	if (dir)
+		return dump_dir(cli, pid, dir, force);
 
 	cli->report_errors_itself = true;
 	r = kt_capture_pid((pid_t)pid, &snap, &opts);

@@ -16,7 +16,7 @@ const struct cli_command cli_commands[] = {
 	 cmd_bench_help, cmd_bench},
 	{"show", "show the timers of a process or of an image file",
 	 cmd_show_help, cmd_show},
-	{"dump", "write the timers of a process to an image file",
+	{"dump", "write the timers (-o) or the whole process (-D) to an image",
 	 cmd_dump_help, cmd_dump},
 	{"restore", "recreate an image's timers inside a held process",
 	 cmd_restore_help, cmd_restore},

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "../core/parasite.h"
-#include "inject.h"
+#include "capture_pid.h"
 #include "procfs_fdinfo.h"
 #include "procfs_read.h"
 #include "procfs_timers.h"
@@ -435,38 +435,24 @@ static int capture_stopped(struct pcap *c)
 	return err;
 }
 
-int kt_capture_pid(pid_t pid, struct kt_snapshot **ret_snap,
-		   const struct kt_capture_opts *opts)
+int kt_capture_target(struct kt_target *target, struct kt_snapshot **ret_snap,
+		      char *err_buf, size_t err_len)
 {
-	struct pcap c = {.pid = pid};
-	char why[256];
-	int err, rel;
+	struct pcap c = {.pid = kt_target_pid(target),
+			 .target = target,
+			 .err_buf = err_buf,
+			 .err_len = err_len};
+	char who[64];
+	int err;
 
-	if (!kt_opts_valid(opts, sizeof(*opts)) || !ret_snap || pid <= 0)
-		return -EINVAL;
-	c.err_buf = KT_OPT_GET(opts, err_buf, NULL);
-	c.err_len = KT_OPT_GET(opts, err_len, 0);
-	if (c.err_buf && c.err_len)
-		c.err_buf[0] = '\0';
 	c.snap = kt_snapshot_new();
 	if (!c.snap)
 		return -ENOMEM;
-
-	err = kt_target_seize(pid, &c.target, why, sizeof(why));
-	if (err < 0) {
-		err = FAIL(&c, err, "%s", why);
-		goto free_all;
-	}
 	err = capture_stopped(&c);
-	rel = kt_target_release(c.target);
-	if (rel < 0 && err == 0)
-		err = FAIL(&c, rel, "letting process %d go: %s", (int)pid,
-			   strerrordesc_np(-rel));
 	if (err == 0) {
-		(void)snprintf(why, sizeof(why), "process %d", (int)pid);
-		err = kt_snapshot_seal(c.snap, why, c.err_buf, c.err_len);
+		(void)snprintf(who, sizeof(who), "process %d", (int)c.pid);
+		err = kt_snapshot_seal(c.snap, who, c.err_buf, c.err_len);
 	}
-free_all:
 	free(c.args);
 	free(c.ptimers);
 	free(c.tfds);
@@ -475,5 +461,38 @@ free_all:
 		return err;
 	}
 	*ret_snap = c.snap;
+	return 0;
+}
+
+int kt_capture_pid(pid_t pid, struct kt_snapshot **ret_snap,
+		   const struct kt_capture_opts *opts)
+{
+	struct kt_snapshot *snap = NULL;
+	struct kt_target *target;
+	char why[256], *err_buf;
+	size_t err_len;
+	int err, rel;
+
+	if (!kt_opts_valid(opts, sizeof(*opts)) || !ret_snap || pid <= 0)
+		return -EINVAL;
+	err_buf = KT_OPT_GET(opts, err_buf, NULL);
+	err_len = KT_OPT_GET(opts, err_len, 0);
+	if (err_buf && err_len)
+		err_buf[0] = '\0';
+
+	err = kt_target_seize(pid, &target, why, sizeof(why));
+	if (err < 0)
+		return kt_fail_msg(err_buf, err_len, err, "%s", why);
+	err = kt_capture_target(target, &snap, err_buf, err_len);
+	rel = kt_target_release(target);
+	if (rel < 0 && err == 0)
+		err = kt_fail_msg(err_buf, err_len, rel,
+				  "letting process %d go: %s", (int)pid,
+				  strerrordesc_np(-rel));
+	if (err < 0) {
+		kt_snapshot_free(snap);
+		return err;
+	}
+	*ret_snap = snap;
 	return 0;
 }

@@ -14,4 +14,8 @@
  */
 KT_HIDDEN uint32_t kt_crc32c(uint32_t crc, const void *data, size_t len);
 
+/* For tests: use the table even where the CPU has the SSE4.2 instruction,
+ * so that both ways are checked. Not thread-safe. */
+KT_HIDDEN extern bool kt_crc32c_force_table;
+
 #endif /* KT_LIB_CRC32C_H */

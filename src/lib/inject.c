@@ -206,6 +206,57 @@ size_t kt_target_threads(const struct kt_target *target, const pid_t **ret_tids)
 	return target->ntids;
 }
 
+int kt_target_regs(const struct kt_target *target, pid_t tid,
+		   kt_regs_t *ret_regs)
+{
+	for (size_t i = 0; i < target->nth; i++) {
+		const struct kt_thread *th = &target->th[i];
+
+		if (th->tid == tid && th->state != KT_TH_DEAD && !th->foreign) {
+			*ret_regs = th->regs;
+			return 0;
+		}
+	}
+	return -ESRCH;
+}
+
+pid_t kt_target_run_tid(const struct kt_target *target)
+{
+	return target->run_tid;
+}
+
+uint64_t kt_target_sigmask(const struct kt_target *target)
+{
+	return target->sigmask;
+}
+
+uint64_t kt_target_sig_ign(const struct kt_target *target)
+{
+	return target->sig_ign;
+}
+
+size_t kt_target_xstate(const struct kt_target *target, const void **ret_data,
+			unsigned *ret_type)
+{
+	*ret_data = target->xstate;
+	*ret_type = target->xstate_type;
+	return target->xstate_len;
+}
+
+int kt_target_held_signal(const struct kt_target *target, pid_t tid,
+			  siginfo_t *ret_si)
+{
+	for (size_t i = 0; i < target->nth; i++) {
+		const struct kt_thread *th = &target->th[i];
+
+		if (th->tid == tid && th->have_sig) {
+			*ret_si = th->sig;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int kt_target_read(struct kt_target *target, uint64_t addr, void *buf,
 		   size_t len)
 {

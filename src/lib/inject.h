@@ -17,11 +17,13 @@
 #ifndef KT_LIB_INJECT_H
 #define KT_LIB_INJECT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../arch/x86_64/inject_regs.h"
 #include "internal.h"
 
 struct kt_target;
@@ -54,6 +56,46 @@ KT_HIDDEN pid_t kt_target_pid(const struct kt_target *target);
  * namespace). */
 KT_HIDDEN size_t kt_target_threads(const struct kt_target *target,
 				   const pid_t **ret_tids);
+
+/*
+ * What seize found, for a dump: kept by the target until release, as it
+ * was before any code ran (the registers a run changes are its own copy).
+ */
+
+/* The general registers of thread tid at seize. Returns 0, or -ESRCH if
+ * tid is not a live thread of the target. */
+KT_HIDDEN int kt_target_regs(const struct kt_target *target, pid_t tid,
+			     kt_regs_t *ret_regs);
+
+/*
+ * The thread that runs injected code (the leader if it lives), whose
+ * signal mask and extended state seize saved.
+ */
+KT_HIDDEN pid_t kt_target_run_tid(const struct kt_target *target);
+
+/* The run thread's blocked signals at seize (PTRACE_GETSIGMASK): bit n-1
+ * for signal n. */
+KT_HIDDEN uint64_t kt_target_sigmask(const struct kt_target *target);
+
+/* SigIgn of /proc/PID/status at seize: bit n-1 for signal n. */
+KT_HIDDEN uint64_t kt_target_sig_ign(const struct kt_target *target);
+
+/*
+ * The run thread's extended state at seize (FPU, SSE, AVX, ...): its
+ * length, with the bytes (owned by the target) in *ret_data and the regset
+ * in *ret_type: NT_X86_XSTATE (the XSAVE layout), or NT_PRFPREG (the
+ * 512-byte FXSAVE area) on CPUs without XSAVE.
+ */
+KT_HIDDEN size_t kt_target_xstate(const struct kt_target *target,
+				  const void **ret_data, unsigned *ret_type);
+
+/*
+ * The signal thread tid was stopped delivering when it was seized: it is
+ * out of the pending queues, held until release delivers it. Returns 1
+ * with *ret_si, or 0 if there is none.
+ */
+KT_HIDDEN int kt_target_held_signal(const struct kt_target *target, pid_t tid,
+				    siginfo_t *ret_si);
 
 /*
  * Run one system call in the target's context (in its main thread).

@@ -110,3 +110,63 @@ int kt_procfs_fdinfo_timerfd_parse(const char *text, size_t len,
 	*ret = out;
 	return 0;
 }
+
+int kt_procfs_fdinfo_file_parse(const char *text, size_t len,
+				struct kt_fdinfo_file *ret,
+				struct kt_parse_error *err)
+{
+	struct kt_fdinfo_file out = {.mnt_id = -1};
+	const char *p = text, *end = text + len;
+	unsigned seen = 0;
+	size_t line = 0;
+	int r;
+
+	r = kt_text_check(text, len, err);
+	if (r < 0)
+		return r;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct kt_cursor c = {p, nl};
+		unsigned bit = 0;
+		bool ok;
+
+		line++;
+		if (kt_eat(&c, "pos:\t")) {
+			bit = SEEN_POS;
+			ok = kt_eat_i64(&c, &out.pos);
+		} else if (kt_eat(&c, "flags:\t")) {
+			bit = SEEN_FLAGS;
+			ok = kt_eat_octal(&c, &out.flags);
+		} else if (kt_eat(&c, "mnt_id:\t")) {
+			bit = SEEN_MNT_ID;
+			ok = kt_eat_int(&c, &out.mnt_id);
+		} else if (kt_eat(&c, "ino:\t")) {
+			bit = SEEN_INO;
+			ok = kt_eat_u64(&c, &out.ino);
+		} else if (kt_eat(&c, "lock:\t")) {
+			/* The lock's own text is fs/locks.c's; we count. */
+			out.locks++;
+			c.p = c.end;
+			ok = true;
+		} else {
+			return kt_text_fail(err, line, p, nl,
+					    "not a line of a file's fdinfo");
+		}
+		if (!ok || !kt_at_end(&c))
+			return kt_text_fail(err, line, p, nl,
+					    "malformed value");
+		if (seen & bit)
+			return kt_text_fail(err, line, p, nl,
+					    "line appears twice");
+		seen |= bit;
+		p = nl + 1;
+	}
+	if ((seen & (SEEN_POS | SEEN_FLAGS)) != (SEEN_POS | SEEN_FLAGS)) {
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "not a file's fdinfo: the pos and flags lines "
+			       "are needed");
+		return -EINVAL;
+	}
+	*ret = out;
+	return 0;
+}

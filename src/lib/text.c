@@ -79,6 +79,23 @@ bool kt_eat_int(struct kt_cursor *c, int *ret)
 	return true;
 }
 
+bool kt_eat_i64(struct kt_cursor *c, int64_t *ret)
+{
+	bool neg = c->p < c->end && *c->p == '-';
+	const char *end;
+	uint64_t v;
+
+	if (!eat_decimal(c, c->p + neg,
+			 neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX,
+			 &v, &end))
+		return false;
+	if (neg && v == 0)
+		return false; /* "-0" is not what %lld prints */
+	*ret = neg ? (int64_t)(0 - v) : (int64_t)v;
+	c->p = end;
+	return true;
+}
+
 bool kt_eat_u64(struct kt_cursor *c, uint64_t *ret)
 {
 	const char *end;

@@ -36,6 +36,8 @@ KT_HIDDEN int kt_text_fail(struct kt_parse_error *err, size_t line,
 KT_HIDDEN bool kt_eat(struct kt_cursor *c, const char *literal);
 /* %d */
 KT_HIDDEN bool kt_eat_int(struct kt_cursor *c, int *ret);
+/* %lld / %lli / %ld */
+KT_HIDDEN bool kt_eat_i64(struct kt_cursor *c, int64_t *ret);
 /* %llu / %lu */
 KT_HIDDEN bool kt_eat_u64(struct kt_cursor *c, uint64_t *ret);
 /* "0%o": a '0' followed by octal digits (or just "0") */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer target: the timerfd fdinfo parser on arbitrary bytes. */
+/* libFuzzer target: the fdinfo parsers (timerfd, plain file) on arbitrary
+ * bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -20,5 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (r < 0 && err.msg[0] == '\0')
 		abort(); /* every refusal says why */
+
+	struct kt_fdinfo_file f = {.locks = 12345};
+
+	r = kt_procfs_fdinfo_file_parse((const char *)data, size, &f, &err);
+	if (r < 0 && (err.msg[0] == '\0' || f.locks != 12345))
+		abort(); /* says why, leaves the output alone */
+	if (r == 0 && f.locks > size / 6)
+		abort(); /* "lock:\t" lines are at least 7 bytes */
 	return 0;
 }
