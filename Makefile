@@ -2,7 +2,10 @@
 #
 #   make            libkeeptime (shared and static), the keeptime command, keeptime.pc
 #   make test       the whole suite: format check, unit and kernel tests, the
-#                   same tests under ASan+UBSan, CLI tests
+#                   same tests under ASan+UBSan, CLI tests, and the suite
+#                   under other kernels in QEMU (not with KEEPTIME_SKIP_KERNELS=1)
+#   make test-kernels  the suite under each kernel of
+#                   scripts/kernels/kernels.list in QEMU (docs/kernel-matrix.md)
 #   make demo       narrated walk-through and the benchmark
 #   make bench      the benchmark alone
 #   make install PREFIX=/usr/local DESTDIR=
@@ -81,8 +84,8 @@ FORMAT_FILES := $(wildcard include/keeptime/*.h src/*/*.c src/*/*.h \
 	src/arch/*/*.h bench/*.c bench/*.h tests/*.c tests/*.h tests/fuzz/*.c \
 	examples/*.c)
 
-.PHONY: all deps test check check-format format demo bench install \
-	uninstall clean fuzz
+.PHONY: all deps test test-kernels check check-format format demo bench \
+	install uninstall clean fuzz
 
 all: $(SHARED_LIB) $(STATIC_LIB) $(KEEPTIME) $(WORKLOAD) $(PCFILE)
 
@@ -223,6 +226,11 @@ format:
 
 test: deps
 	tests/all.sh
+
+# The suite of this build under real older (and newer) kernels, each booted
+# in QEMU (TCG) from Debian's packages; docs/kernel-matrix.md.
+test-kernels: all $(TEST_BINS) $(TEST_HELPERS)
+	scripts/kernels/run.sh $(BUILD)
 
 demo: deps all
 	scripts/demo.sh $(KEEPTIME) $(WORKLOAD)

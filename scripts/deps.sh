@@ -10,6 +10,8 @@ packages=(
 	clang-format                 # format check (make check-format)
 	clang libclang-rt-14-dev     # fuzzing (libFuzzer)
 	groff-base                   # man page check
+	qemu-system-x86              # make test-kernels: the guests,
+	busybox-static cpio          # and their initramfs
 )
 
 missing=()

@@ -728,7 +728,7 @@ Test(inject, scratch_memory_and_calls, .timeout = 30)
 		2);
 	cr_expect_eq(err, 0);
 	/* code that clobbers callee-saved, vector registers and MXCSR */
-	if (__builtin_cpu_supports("avx"))
+	if (__builtin_cpu_supports("avx2")) /* vpcmpeqd on ymm */
 		cr_expect_eq(call_code(t, scratch, code_clobber,
 				       sizeof(code_clobber), 0, &err),
 			     7);

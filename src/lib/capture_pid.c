@@ -346,7 +346,11 @@ static int collect_timerfds(struct pcap *c)
 					   strerrordesc_np(-f[i].err));
 				goto out;
 			}
-			if (b > a || (a > 0 && b == 0))
+			/* an expiry in between; or a periodic timer caught
+			 * expiring right after it was forwarded (0 would
+			 * restore it disarmed) */
+			if (b > a || (a > 0 && b == 0) ||
+			    (a == 0 && ns_of(&first[i].interval) > 0))
 				consistent = false;
 		}
 		if (consistent)
