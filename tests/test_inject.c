@@ -1336,20 +1336,18 @@ Test(inject, stop_time, .timeout = 60)
 
 /*
  * kt_capture_pid runs the parasite in the workload: afterwards its
- * registers (callee-saved and vector canaries), memory checksum, memory
- * map, code bytes and signal state are as they were, and its timers fire
- * on; the snapshot holds its two POSIX timers and ITIMER_REAL.
+ * registers (callee-saved and vector canaries), memory checksum and code
+ * bytes are as they were, and its timers fire on; the snapshot holds its
+ * two POSIX timers and ITIMER_REAL.
  */
 Test(inject, capture_pid_leaves_it_as_it_was, .timeout = 60)
 {
-	struct thread_sigs sigs[MAX_TASKS];
-	char before[LINE_MAX_], *maps0, *maps1;
+	char before[LINE_MAX_];
 	uint8_t code0[64], code1[64];
 	struct kt_snapshot *snap = NULL;
 	uint64_t exec_addr;
 	char msg[512];
 	KT_OPTS(kt_capture_opts, opts, .err_buf = msg, .err_len = sizeof(msg));
-	size_t nsigs;
 	struct wl w;
 
 	log_start();
@@ -1357,9 +1355,7 @@ Test(inject, capture_pid_leaves_it_as_it_was, .timeout = 60)
 	wl_warm(&w);
 	cr_assert_eq(kt_proc_exec_addr(w.pid, &exec_addr), 0);
 	wl_report(&w, before, sizeof(before));
-	maps0 = read_maps(w.pid);
 	read_code(w.pid, exec_addr, code0, sizeof(code0));
-	nsigs = save_sigs(w.pid, sigs, MAX_TASKS);
 
 	for (int i = 0; i < 5; i++) {
 		cr_assert_eq(kt_capture_pid(w.pid, &snap, &opts), 0, "%s", msg);
@@ -1371,12 +1367,13 @@ Test(inject, capture_pid_leaves_it_as_it_was, .timeout = 60)
 		snap = NULL;
 	}
 
-	maps1 = read_maps(w.pid);
-	cr_expect_str_eq(maps1, maps0, "memory map changed");
+	/* The memory map and signal state are compared by
+	 * capture_pid::leaves_maps_signals_and_timers_as_they_were on a
+	 * quiet holder: this workload's threads change theirs on their own
+	 * (handlers running, allocator growth under ASan). */
 	read_code(w.pid, exec_addr, code1, sizeof(code1));
 	cr_expect_eq(memcmp(code0, code1, sizeof(code0)), 0,
 		     "code bytes changed");
-	expect_same_sigs(w.pid, sigs, nsigs);
 	wl_check_alive(&w, before);
 	wl_end(&w);
 }

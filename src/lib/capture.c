@@ -237,10 +237,10 @@ static int capture_timerfd(struct capture *cap, int fd)
 		if (ts_ns(&b.it_value) > ts_ns(&a.it_value) ||
 		    (ts_ns(&a.it_value) > 0 && ts_ns(&b.it_value) == 0))
 			continue;
-		/* A periodic timer reads 0 only when it expired again right
-		 * after being forwarded: 0 would restore it disarmed. */
+		/* A periodic timer reads 0 only when it is due again right
+		 * after being forwarded: it is due now (1 ns), not disarmed. */
 		if (ts_ns(&a.it_interval) > 0 && ts_ns(&a.it_value) == 0)
-			continue;
+			a.it_value.tv_nsec = 1;
 
 		struct kt_timerfd t = {
 			.fd = fd,

@@ -346,12 +346,13 @@ static int collect_timerfds(struct pcap *c)
 					   strerrordesc_np(-f[i].err));
 				goto out;
 			}
-			/* an expiry in between; or a periodic timer caught
-			 * expiring right after it was forwarded (0 would
-			 * restore it disarmed) */
-			if (b > a || (a > 0 && b == 0) ||
-			    (a == 0 && ns_of(&first[i].interval) > 0))
+			if (b > a || (a > 0 && b == 0))
 				consistent = false;
+			/* A periodic timer reads 0 only when it is due again
+			 * right after being forwarded: due now (1 ns), not
+			 * disarmed. */
+			if (a == 0 && ns_of(&first[i].interval) > 0)
+				first[i].value.nsec = 1;
 		}
 		if (consistent)
 			break;
