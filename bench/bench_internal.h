@@ -42,6 +42,9 @@ int bench_in_child(bench_body_fn body, const void *arg, int timeout_s,
 		   struct bench_sample *out)
 	__attribute__((warn_unused_result));
 
+/* write(2) all of buf, through EINTR and short writes: 0 or -errno. */
+int bench_write_all(int fd, const void *buf, size_t len);
+
 /* The measurements (cases.c). */
 struct bench_case {
 	enum kt_id_path path; /* seed: explicit or linear */

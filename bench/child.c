@@ -20,7 +20,7 @@
 
 #include "bench_internal.h"
 
-static int write_all(int fd, const void *buf, size_t len)
+int bench_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -50,7 +50,7 @@ child_main(int fd, bench_body_fn body, const void *arg)
 	s.err = body(arg, &s);
 	if (s.err < 0 && !s.msg[0])
 		(void)snprintf(s.msg, sizeof(s.msg), "%s", strerror(-s.err));
-	_exit(write_all(fd, &s, sizeof(s)) < 0 ? 2 : 0);
+	_exit(bench_write_all(fd, &s, sizeof(s)) < 0 ? 2 : 0);
 }
 
 static int64_t monotonic_ms(void)

@@ -190,23 +190,6 @@ static int target_set_up(unsigned n, pid_t measurer, struct bench_sample *out)
 	return arm_others(out);
 }
 
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 static void __attribute__((noreturn))
 target_main(unsigned n, pid_t measurer, int ready_fd, int idle_fd)
 {
@@ -214,7 +197,7 @@ target_main(unsigned n, pid_t measurer, int ready_fd, int idle_fd)
 	char c;
 
 	s.err = target_set_up(n, measurer, &s);
-	if (write_full(ready_fd, &s, sizeof(s)) < 0 || s.err < 0)
+	if (bench_write_all(ready_fd, &s, sizeof(s)) < 0 || s.err < 0)
 		_exit(1);
 	/*
 	 * Idle, blocked in read(2), until killed; nothing is ever written.
