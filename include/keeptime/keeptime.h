@@ -596,6 +596,11 @@ enum kt_dump_flags {
 	/* Write into a directory that is not empty: the image's own files
 	 * are replaced, other files are left alone. */
 	KT_DUMP_FORCE = 1 << 0,
+	/* Kill the process once the image is written, before it runs on
+	 * (it is never let go in between, so the image is its last state:
+	 * what a checkpoint before a migration or a restart wants). On
+	 * failure it is let go, running, as always. */
+	KT_DUMP_KILL = 1 << 1,
 };
 
 /*
@@ -666,6 +671,83 @@ struct kt_dump_opts {
  */
 KT_API KT_MUST_CHECK int kt_dump_process(pid_t pid, const char *dir,
 					 const struct kt_dump_opts *opts);
+
+/*
+ * What a call to kt_restore_process() did, filled on success when
+ * opts->report is set. Its size is part of the ABI: it never grows.
+ * The times are wall-clock (CLOCK_MONOTONIC) intervals of the call, in
+ * order; they add up to about elapsed_ns.
+ */
+struct kt_restore_process_report {
+	pid_t pid;	      /* the restored process */
+	uint32_t path;	      /* enum kt_id_path the timers took */
+	uint64_t n_vmas;      /* mappings made */
+	uint64_t pages_bytes; /* memory filled from pages.img */
+	uint64_t n_timers;    /* POSIX timers and timerfds */
+	uint64_t load_ns;     /* reading and checking the image */
+	uint64_t create_ns;   /* the new process, its descriptors and
+				 attributes, until it is held */
+	uint64_t memory_ns;   /* restorer: old memory unmapped, the
+				 image's mapped and filled, vdso, mm */
+	uint64_t signals_ns;  /* restorer: handlers, alternate stack */
+	uint64_t timers_ns;   /* restorer: every timer, exact IDs */
+	uint64_t finish_ns;   /* restorer's rest (pending signals, rseq,
+				 rlimits), registers, letting it go */
+	uint64_t elapsed_ns;  /* the whole call */
+};
+
+struct kt_restore_process_opts {
+	size_t sz; /* sizeof(struct kt_restore_process_opts) */
+	const struct kt_create_opts *ids; /* exact-ID path and bounds of the
+					     timers; NULL: defaults (its
+					     progress callback is not used) */
+	unsigned flags;			  /* enum kt_restore_flags */
+	char *err_buf;			  /* optional one-line reason */
+	size_t err_len;
+	struct kt_restore_process_report *report; /* optional output */
+};
+
+/*
+ * Restore the process dumped into the image directory dir by
+ * kt_dump_process(): a new process with the dumped PID, its descriptors
+ * (each at its number, with its flags and position), cwd, umask,
+ * rlimits and comm, its memory map and contents, brk and the mm layout
+ * (auxv, exe), vdso, signal handlers, alternate stack, pending signals,
+ * rseq registration, every timer at its exact ID (kt_restore_self()'s
+ * rules, through the path opts->ids asks for), and its registers,
+ * extended state and blocked signals. It then runs on from where it was
+ * dumped, a child of the caller (who reaps it) in a session of its own.
+ *
+ * Everything that can be checked is checked before the process is
+ * created: the whole image (every file, checksums), that the PID is
+ * free, that every file the process had open or mapped is still there and
+ * (for mappings) unchanged, that the kernel's vdso has the dumped layout,
+ * that no rlimit would have to be raised. The memory is rebuilt by a
+ * freestanding restorer placed in a gap of the dumped map; a failure from
+ * there on kills the new process: nothing is left behind either way.
+ *
+ * A system call the process was stopped in is restarted as the kernel's
+ * signal code would (one interrupted by a handler returns EINTR; sleeps
+ * that restart through restart_syscall(2) return EINTR too).
+ *
+ * Needs CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN) for the PID and the
+ * exe, and the right to ptrace the new process. opts may be NULL.
+ *
+ * Returns 0 and *ret_pid, or:
+ *   -EEXIST      the PID is taken by another process;
+ *   -ENOENT      an image file, or a file the process used, is missing;
+ *   -EBADMSG     a damaged image, or files of two dumps;
+ *   -ESTALE      a file the process mapped has changed since the dump;
+ *   -EOPNOTSUPP  the image needs what this kernel or version cannot do
+ *                (another vdso layout, a hard rlimit above ours);
+ *   -EPERM       not allowed (CAP_CHECKPOINT_RESTORE missing);
+ *   -EINVAL      invalid arguments;
+ *   the errors of kt_restore_self() for the timers, or the negative
+ *   errno of a failing system call; err_buf says which step and why.
+ */
+KT_API KT_MUST_CHECK int
+kt_restore_process(const char *dir, const struct kt_restore_process_opts *opts,
+		   pid_t *ret_pid);
 
 #ifdef __cplusplus
 }

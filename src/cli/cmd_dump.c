@@ -13,7 +13,7 @@
 void cmd_dump_help(FILE *f)
 {
 	fputs("Usage: keeptime dump PID -o FILE [--force]\n"
-	      "       keeptime dump PID -D DIR [--force]\n"
+	      "       keeptime dump PID -D DIR [--force] [--kill]\n"
 	      "\n"
 	      "With -o, capture the timers of process PID (its POSIX timers,\n"
 	      "itimers and timerfds, its PR_TIMER_CREATE_RESTORE_IDS flag and\n"
@@ -31,14 +31,18 @@ void cmd_dump_help(FILE *f)
 	      "\n"
 	      "Files are created with mode 0600 and written whole or not at\n"
 	      "all. The process is stopped with ptrace for the moment of the\n"
-	      "dump and let go exactly as it was (it goes on running); it\n"
-	      "needs the right to trace it.\n"
+	      "dump and let go exactly as it was (it goes on running), unless\n"
+	      "--kill; it needs the right to trace it.\n"
 	      "\n"
 	      "  -o, --output FILE  the timer image to write\n"
 	      "  -D, --dir DIR      the directory of a whole-process dump\n"
 	      "  -f, --force        replace FILE if it exists; write into DIR\n"
 	      "                     if it is not empty (the image's files are\n"
 	      "                     replaced, others left alone)\n"
+	      "  -k, --kill         with -D: kill the process once the image\n"
+	      "                     is written, without letting it run on in\n"
+	      "                     between (for a restore that replaces it);\n"
+	      "                     if the dump fails it goes on running\n"
 	      "  -h, --help         show this help\n"
 	      "\n"
 	      "Exit status: 0 written, 1 the capture or the write failed,\n"
@@ -47,12 +51,13 @@ void cmd_dump_help(FILE *f)
 }
 
 /* -D DIR: the whole process. */
-static int dump_dir(struct cli *cli, long long pid, const char *dir, bool force)
+static int dump_dir(struct cli *cli, long long pid, const char *dir,
+		    unsigned flags)
 {
 	struct kt_dump_report report;
 	char err[512];
-	KT_OPTS(kt_dump_opts, opts, .flags = force ? KT_DUMP_FORCE : 0,
-		.err_buf = err, .err_len = sizeof(err), .report = &report);
+	KT_OPTS(kt_dump_opts, opts, .flags = flags, .err_buf = err,
+		.err_len = sizeof(err), .report = &report);
 	int r;
 
 	cli->report_errors_itself = true;
@@ -65,12 +70,13 @@ static int dump_dir(struct cli *cli, long long pid, const char *dir, bool force)
 		return CLI_EXIT_FAIL;
 	}
 	printf("process %lld: %llu mapping(s), %llu bytes of memory, %llu "
-	       "descriptor(s), %llu timer(s) written to %s (stopped %.1f ms)\n",
+	       "descriptor(s), %llu timer(s) written to %s (stopped %.1f ms%s)\n",
 	       pid, (unsigned long long)report.n_vmas,
 	       (unsigned long long)report.pages_bytes,
 	       (unsigned long long)report.n_fds,
 	       (unsigned long long)report.n_timers, dir,
-	       (double)report.stopped_ns / 1e6);
+	       (double)report.stopped_ns / 1e6,
+	       flags & KT_DUMP_KILL ? ", then killed" : "");
 	return CLI_EXIT_OK;
 }
 
@@ -80,6 +86,7 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"dir", required_argument, NULL, 'D'},
 		{"force", no_argument, NULL, 'f'},
+		{"kill", no_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -87,12 +94,13 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	char err[512];
 	KT_OPTS(kt_capture_opts, opts, .err_buf = err, .err_len = sizeof(err));
 	const char *out = NULL, *dir = NULL;
-	bool force = false;
+	bool force = false, kill = false;
 	long long pid;
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:D:fh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:D:fkh", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -102,6 +110,9 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 'k':
+			kill = true;
 			break;
 		case 'h':
 			cmd_dump_help(stdout);
@@ -122,8 +133,12 @@ int cmd_dump(struct cli *cli, int argc, char **argv)
 	r = args_int(cli, "PID", argv[optind], 1, 4194304, &pid);
 	if (r)
 		return r;
+	if (kill && !dir)
+		return cli_usage_err(cli, "--kill goes with -D DIR");
 	if (dir)
-		return dump_dir(cli, pid, dir, force);
+		return dump_dir(cli, pid, dir,
+				(force ? KT_DUMP_FORCE : 0) |
+					(kill ? KT_DUMP_KILL : 0));
 
 	cli->report_errors_itself = true;
 	r = kt_capture_pid((pid_t)pid, &snap, &opts);

@@ -150,4 +150,24 @@ int ktc_create_linear(const struct ktc_timer_req *reqs, size_t n,
 		      const struct ktc_linear_opts *opts,
 		      struct ktc_report *rep);
 
+/*
+ * Memory, signals and attributes of the calling process: what the
+ * restorer (restorer.h) needs. Raw calls: >= 0 or -errno; ktc_mmap returns
+ * the address or -errno.
+ */
+long ktc_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd,
+	      uint64_t off);
+int ktc_munmap(uint64_t addr, uint64_t len);
+int ktc_mprotect(uint64_t addr, uint64_t len, int prot);
+long ktc_pread(int fd, void *buf, uint64_t len, uint64_t off);
+int ktc_arch_prctl(int code, uint64_t addr);
+int ktc_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);
+/* The kernel's struct sigaction (handler, flags, restorer, 8-byte mask). */
+int ktc_rt_sigaction(int sig, const void *act, void *old);
+int ktc_sigaltstack(const void *ss, void *old);
+int ktc_rt_sigqueueinfo(int pid, int sig, const void *info);
+int ktc_rt_tgsigqueueinfo(int pid, int tid, int sig, const void *info);
+int ktc_rseq(uint64_t area, uint32_t len, int flags, uint32_t sig);
+int ktc_prlimit(int pid, int resource, const void *new_limit, void *old_limit);
+
 #endif /* KT_CORE_KTC_H */

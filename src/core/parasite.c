@@ -10,6 +10,7 @@
 
 #include "ktc.h"
 #include "restore.h"
+#include "restorer.h"
 
 #define CLOCK_REALTIME	0
 #define CLOCK_MONOTONIC 1
@@ -56,6 +57,8 @@ __attribute__((section(".text.entry"))) long ktc_parasite_main(void *arg)
 		return 0;
 	case KTC_PARASITE_RESTORE:
 		return ktc_restore(arg);
+	case KTC_PARASITE_RESTORE_PROCESS:
+		ktc_restorer_run(arg);
 	}
 	return -EINVAL;
 }

@@ -23,6 +23,9 @@ enum ktc_parasite_op {
 	KTC_PARASITE_CAPTURE = 1,
 	/* Carry out a restore plan (struct ktc_restore_plan, restore.h). */
 	KTC_PARASITE_RESTORE = 2,
+	/* Rebuild the whole process (struct ktc_restorer_args, restorer.h):
+	 * never returns, traps when done. */
+	KTC_PARASITE_RESTORE_PROCESS = 3,
 };
 
 /* How every argument block of the parasite starts. */

@@ -130,3 +130,71 @@ int ktc_fd_flags(int fd)
 {
 	return (int)ktc_syscall2(__NR_fcntl, fd, F_GETFD);
 }
+
+/* Memory, signals and process attributes: what the restorer needs. */
+
+long ktc_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd,
+	      uint64_t off)
+{
+	return ktc_syscall6(__NR_mmap, (long)addr, (long)len, prot, flags, fd,
+			    (long)off);
+}
+
+int ktc_munmap(uint64_t addr, uint64_t len)
+{
+	return (int)ktc_syscall2(__NR_munmap, (long)addr, (long)len);
+}
+
+int ktc_mprotect(uint64_t addr, uint64_t len, int prot)
+{
+	return (int)ktc_syscall3(__NR_mprotect, (long)addr, (long)len, prot);
+}
+
+long ktc_pread(int fd, void *buf, uint64_t len, uint64_t off)
+{
+	return ktc_syscall4(__NR_pread64, fd, (long)buf, (long)len, (long)off);
+}
+
+int ktc_arch_prctl(int code, uint64_t addr)
+{
+	return (int)ktc_syscall2(__NR_arch_prctl, code, (long)addr);
+}
+
+int ktc_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	return (int)ktc_syscall5(__NR_prctl, option, (long)a2, (long)a3,
+				 (long)a4, (long)a5);
+}
+
+int ktc_rt_sigaction(int sig, const void *act, void *old)
+{
+	return (int)ktc_syscall4(__NR_rt_sigaction, sig, (long)act, (long)old,
+				 8);
+}
+
+int ktc_sigaltstack(const void *ss, void *old)
+{
+	return (int)ktc_syscall2(__NR_sigaltstack, (long)ss, (long)old);
+}
+
+int ktc_rt_sigqueueinfo(int pid, int sig, const void *info)
+{
+	return (int)ktc_syscall3(__NR_rt_sigqueueinfo, pid, sig, (long)info);
+}
+
+int ktc_rt_tgsigqueueinfo(int pid, int tid, int sig, const void *info)
+{
+	return (int)ktc_syscall4(__NR_rt_tgsigqueueinfo, pid, tid, sig,
+				 (long)info);
+}
+
+int ktc_rseq(uint64_t area, uint32_t len, int flags, uint32_t sig)
+{
+	return (int)ktc_syscall4(__NR_rseq, (long)area, len, flags, sig);
+}
+
+int ktc_prlimit(int pid, int resource, const void *new_limit, void *old_limit)
+{
+	return (int)ktc_syscall4(__NR_prlimit64, pid, resource, (long)new_limit,
+				 (long)old_limit);
+}

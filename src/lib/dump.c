@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -176,7 +177,7 @@ int kt_dump_process(pid_t pid, const char *dir, const struct kt_dump_opts *opts)
 	struct kt_dump d = {
 		.pid = pid, .dir_fd = -1, .tmp_fd = -1, .pages_fd = -1};
 	struct kt_dump_report *report;
-	uint64_t t0 = now_ns(), t_seized, t_released;
+	uint64_t t0 = now_ns(), t_seized, t_released = 0;
 	char why[256];
 	unsigned flags;
 	int err, rel;
@@ -184,7 +185,7 @@ int kt_dump_process(pid_t pid, const char *dir, const struct kt_dump_opts *opts)
 	if (!kt_opts_valid(opts, sizeof(*opts)) || pid <= 0 || !dir || !*dir)
 		return -EINVAL;
 	flags = KT_OPT_GET(opts, flags, 0u);
-	if (flags & ~(unsigned)KT_DUMP_FORCE)
+	if (flags & ~(unsigned)(KT_DUMP_FORCE | KT_DUMP_KILL))
 		return -EINVAL;
 	d.err_buf = KT_OPT_GET(opts, err_buf, NULL);
 	d.err_len = KT_OPT_GET(opts, err_len, 0);
@@ -205,17 +206,29 @@ int kt_dump_process(pid_t pid, const char *dir, const struct kt_dump_opts *opts)
 	}
 	t_seized = now_ns();
 	err = dump_stopped(&d);
-	rel = kt_target_release(d.target);
-	t_released = now_ns();
-	if (rel < 0 && err == 0)
-		err = KT_DUMP_FAIL(&d, rel, "letting process %d go: %s",
-				   (int)pid, strerror(-rel));
+	if (!(flags & KT_DUMP_KILL) || err < 0) {
+		rel = kt_target_release(d.target);
+		d.target = NULL;
+		t_released = now_ns();
+		if (rel < 0 && err == 0)
+			err = KT_DUMP_FAIL(&d, rel, "letting process %d go: %s",
+					   (int)pid, strerror(-rel));
+	}
 	if (err == 0)
 		err = write_timers(&d);
 	if (err == 0)
 		err = write_process(&d);
 	if (err == 0)
 		err = kt_dump_dir_commit(&d);
+	if (d.target) {
+		/* KT_DUMP_KILL: held until the image is in place, then killed
+		 * (release reaps it); let go running if the image is not. */
+		if (err == 0 && kill(pid, SIGKILL) < 0)
+			err = KT_DUMP_FAIL(&d, -errno, "killing process %d: %s",
+					   (int)pid, strerror(errno));
+		(void)kt_target_release(d.target);
+		t_released = now_ns();
+	}
 	if (err < 0)
 		goto abort;
 	kt_log(KT_LOG_INFO,

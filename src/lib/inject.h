@@ -138,6 +138,29 @@ KT_HIDDEN int kt_target_call(struct kt_target *target, uint64_t entry,
 			     uint64_t arg, long *ret_value);
 
 /*
+ * For a whole-process restore (restore_process.c), whose restorer ran as
+ * code in the new process and replaced its memory.
+ *
+ * kt_target_set_sig_ign(): the signals to count as ignored from now on
+ * (the process's handlers are being replaced): those the kernel resets
+ * to SIG_DFL by forcing them are made ignored again at release.
+ *
+ * kt_target_adopt(): make release put back the given state rather than
+ * what seize found: the run thread's registers, its extended state (a
+ * regset of type NT_X86_XSTATE or NT_PRFPREG, len bytes, copied) and its
+ * signal mask. The trampoline moves into the first executable mapping of
+ * the process outside [skip_start, skip_end) (its old place is gone).
+ * Code must have run before. Returns 0, or a negative errno (nothing
+ * changed).
+ */
+KT_HIDDEN void kt_target_set_sig_ign(struct kt_target *target,
+				     uint64_t sig_ign);
+KT_HIDDEN int kt_target_adopt(struct kt_target *target, const kt_regs_t *regs,
+			      const void *xstate, size_t len, unsigned type,
+			      uint64_t sigmask, uint64_t skip_start,
+			      uint64_t skip_end);
+
+/*
  * For tests only: a pause, in microseconds, between PTRACE_SEIZE and
  * PTRACE_INTERRUPT of each thread (default 0: none). It widens the window
  * in which a seized thread still runs, so that a test can make it start a
@@ -198,6 +221,9 @@ KT_HIDDEN int kt_proc_tasks(pid_t pid, pid_t **ret_tids, size_t *ret_n);
  * -ENOENT if there is none, -EBADMSG, or the errors of kt_read_text().
  */
 KT_HIDDEN int kt_proc_exec_addr(pid_t pid, uint64_t *ret_addr);
+/* The same, among the mappings outside [skip_start, skip_end). */
+KT_HIDDEN int kt_proc_exec_addr_outside(pid_t pid, uint64_t skip_start,
+					uint64_t skip_end, uint64_t *ret_addr);
 
 /* The comm of a process ("?" if it cannot be read) into buf. */
 KT_HIDDEN void kt_proc_comm(pid_t pid, char *buf, size_t len);

@@ -165,7 +165,8 @@ int kt_proc_tasks(pid_t pid, pid_t **ret_tids, size_t *ret_n)
 	return 0;
 }
 
-int kt_proc_exec_addr(pid_t pid, uint64_t *ret_addr)
+int kt_proc_exec_addr_outside(pid_t pid, uint64_t skip_start, uint64_t skip_end,
+			      uint64_t *ret_addr)
 {
 	char path[64], *text, *line;
 	int err = -ENOENT;
@@ -195,6 +196,7 @@ int kt_proc_exec_addr(pid_t pid, uint64_t *ret_addr)
 			break;
 		}
 		if (strcmp(perms, "r-xp") == 0 && end > start &&
+		    (end <= skip_start || start >= skip_end) &&
 		    (name == 0 || (strcmp(line + name, "[vdso]") != 0 &&
 				   strcmp(line + name, "[vsyscall]") != 0 &&
 				   strcmp(line + name, "[uprobes]") != 0))) {
@@ -206,6 +208,11 @@ int kt_proc_exec_addr(pid_t pid, uint64_t *ret_addr)
 	}
 	free(text);
 	return err;
+}
+
+int kt_proc_exec_addr(pid_t pid, uint64_t *ret_addr)
+{
+	return kt_proc_exec_addr_outside(pid, 0, 0, ret_addr);
 }
 
 void kt_proc_comm(pid_t pid, char *buf, size_t len)

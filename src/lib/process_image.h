@@ -186,8 +186,8 @@ struct kt_pimg_vma {
  */
 struct kt_pimg_run {
 	uint64_t start;
-	uint64_t len; /* pages */
-	uint64_t off; /* in pages.img: each run right after the last */
+	uint64_t len; /* bytes, whole pages */
+	uint64_t off; /* bytes into pages.img: each run right after the last */
 };
 
 /* A whole process image. Every pointer is owned by it. */
