@@ -661,6 +661,96 @@ check "dump -D of a process writing to a pipe: exit 1, names fd 1" \
 kill "$piped" 2>/dev/null
 wait "$piped" 2>/dev/null
 
+# --- a whole process: dump -D --kill, restore -D ---------------------------
+
+# The number after "timer 7 signals" in the last line of a workload log.
+count_of() {
+	tail -n 1 "$1" | sed -n 's/.*timer 7 signals \([0-9]*\),.*/\1/p'
+}
+
+# Wait until FILE contains TEXT (5 s at most).
+wait_for() {
+	for _ in $(seq 100); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+if [ -x "$workload" ]; then
+	"$workload" run </dev/null >"$T/whole.log" 2>&1 &
+	whole=$!
+	wait_for "$T/whole.log" ready
+	wait_for "$T/whole.log" "timer 7 signals"
+	run "$KT" dump "$whole" -D "$T/whole.d" --kill
+	before=$(count_of "$T/whole.log")
+	check "dump -D --kill writes the image, then ends the process" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"then killed"* ]] && [ -s "$T/whole.d/process.img" ]'
+	{ wait "$whole"; } 2>/dev/null
+	check "the dumped process is gone" '! kill -0 "$whole" 2>/dev/null'
+
+	"$KT" restore -D "$T/whole.d" --wait >"$T/r1.out" 2>"$T/r1.err" &
+	keeper=$!
+	wait_for "$T/r1.out" restored
+	OUT=$(cat "$T/r1.out") ERR=$(cat "$T/r1.err")
+	check "restore -D brings the process back with its PID" \
+		'[[ $OUT == *"process $whole restored from $T/whole.d"* ]] && kill -0 "$whole"'
+	check "the restored process has the dumped comm, cwd and descriptors" \
+		'[ "$(cat /proc/$whole/comm)" = keeptime-worklo ] && [ "$(readlink /proc/$whole/cwd)" = "$(pwd -P)" ] && [ "$(readlink /proc/$whole/fd/1)" = "$T/whole.log" ]'
+	run "$KT" show --json "$whole"
+	check "the restored process holds the IDs 7 1000000 2000000" \
+		'[ $RC -eq 0 ] && [ "$(printf "%s\n" "$OUT" | sed -n "s/^ *\"id\": \([0-9]*\),$/\1/p" | tr "\n" " ")" = "7 1000000 2000000 " ]'
+	sleep 1.3
+	after=$(count_of "$T/whole.log")
+	check "its timer 7 counts on from where it was ($before -> $after)" \
+		'[ -n "$before" ] && [ -n "$after" ] && [ "$after" -gt "$before" ]'
+	run "$KT" restore -D "$T/whole.d"
+	check "a restore while the PID is taken: exit 1, one line naming the PID" \
+		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *"PID $whole is taken"* ]]'
+	kill -TERM "$whole"
+	RC=0
+	wait "$keeper" || RC=$?
+	OUT=$(cat "$T/r1.out")
+	check "restore --wait: its handler ends it on SIGTERM, exit status 0" \
+		'[ $RC -eq 0 ] && [[ $OUT == *"process $whole exited with status 0"* ]]'
+
+	"$KT" restore -D "$T/whole.d" --wait >"$T/r2.out" 2>&1 &
+	keeper=$!
+	wait_for "$T/r2.out" restored
+	check "a second restore from the same image" \
+		'grep -q "process $whole restored" "$T/r2.out" && kill -0 "$whole"'
+	kill -KILL "$whole"
+	RC=0
+	wait "$keeper" || RC=$?
+	check "restore --wait: killed by SIGKILL, exit status 137" \
+		'[ $RC -eq 137 ] && grep -q "killed by Killed" "$T/r2.out"'
+
+	cp -r "$T/whole.d" "$T/bad.d"
+	printf 'X' | dd of="$T/bad.d/pages.img" bs=1 seek=100 conv=notrunc 2>/dev/null
+	run "$KT" restore -D "$T/bad.d"
+	check "a damaged pages.img: exit 1, one line naming it, nothing started" \
+		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *pages.img* ]] && ! kill -0 "$whole" 2>/dev/null'
+	rm -rf "$T/bad.d"
+	cp -r "$T/whole.d" "$T/bad.d"
+	rm -f "$T/bad.d/timers.img"
+	run "$KT" restore -D "$T/bad.d"
+	check "a missing timers.img: exit 1, one line naming it" \
+		'[ $RC -eq 1 ] && one_error_line && [[ $ERR == *timers.img* ]]'
+else
+	skip "dump -D --kill and restore -D" "$workload was not built"
+fi
+run "$KT" restore -D "$T/nowhere.d"
+check "restore -D of a missing directory: exit 1, one error line" \
+	'[ $RC -eq 1 ] && one_error_line'
+run "$KT" restore -D "$T/whole.d" --pid 1
+check "restore with both -D and --pid: exit 2" '[ $RC -eq 2 ] && one_error_line'
+run "$KT" restore --wait --pid 1 "$T/app.img"
+check "restore --wait without -D: exit 2" '[ $RC -eq 2 ] && one_error_line'
+run "$KT" restore -D "$T/whole.d" "$T/app.img"
+check "restore -D with a FILE too: exit 2" '[ $RC -eq 2 ] && one_error_line'
+run "$KT" dump --kill 1 -o "$T/x.img"
+check "dump --kill without -D: exit 2" '[ $RC -eq 2 ] && one_error_line'
+
 # --- the man page ----------------------------------------------------------
 
 if command -v groff >/dev/null 2>&1; then
@@ -670,7 +760,7 @@ if command -v groff >/dev/null 2>&1; then
 	RC=0
 	groff -man -Tascii -P-cbou "$man_page" >"$T/man.txt" 2>"$T/err" || RC=$?
 	check "the man page documents every command and option" \
-		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime dump" "keeptime restore" --pid --force --dir --keep-absolute "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --snapshot-n --snapshot-runs --show-n-small --show-n-large --show-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
+		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime dump" "keeptime restore" --pid --force --dir --kill --wait --keep-absolute "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --snapshot-n --snapshot-runs --show-n-small --show-n-large --show-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
 			grep -q -e "$w" "$T/man.txt" || { echo "missing: $w"; exit 1; }
 		done'
 else
