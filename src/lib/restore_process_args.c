@@ -508,6 +508,8 @@ static const char *const stage_names[] = {
 int kt_rp_explain(struct kt_rp *rp, const struct ktc_restorer_args *out,
 		  const struct ktc_restore_plan *plan)
 {
+	const struct ktc_restorer_args *args =
+		(const struct ktc_restorer_args *)rp->args;
 	const char *what = "?";
 	char where[96] = "";
 	int err = out->result < 0 ? out->result : -EPROTO;
@@ -519,12 +521,9 @@ int kt_rp_explain(struct kt_rp *rp, const struct ktc_restorer_args *out,
 		return kt_restore_call_finish(&rp->rc, rp->img->timers, plan, 0,
 					      "restorer: ");
 	if ((out->stage == KTC_RST_MAP || out->stage == KTC_RST_PROTECT) &&
-	    out->index < rp->img->n_vmas) {
+	    out->index < args->n_vmas) {
 		const struct ktc_rst_vma *v =
-			(const struct ktc_rst_vma
-				 *)(rp->args +
-				    ((const struct ktc_restorer_args *)rp->args)
-					    ->vmas_off) +
+			(const struct ktc_rst_vma *)(rp->args + args->vmas_off) +
 			out->index;
 
 		(void)snprintf(where, sizeof(where), " 0x%llx-0x%llx",
