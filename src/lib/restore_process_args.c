@@ -523,7 +523,8 @@ int kt_rp_explain(struct kt_rp *rp, const struct ktc_restorer_args *out,
 	if ((out->stage == KTC_RST_MAP || out->stage == KTC_RST_PROTECT) &&
 	    out->index < args->n_vmas) {
 		const struct ktc_rst_vma *v =
-			(const struct ktc_rst_vma *)(rp->args + args->vmas_off) +
+			(const struct ktc_rst_vma *)(rp->args +
+						     args->vmas_off) +
 			out->index;
 
 		(void)snprintf(where, sizeof(where), " 0x%llx-0x%llx",
