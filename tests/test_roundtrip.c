@@ -367,26 +367,66 @@ Test(roundtrip, posix_timers_every_clock_and_notify, .timeout = 30)
 	kt_snapshot_free(after);
 }
 
+/*
+ * The capture reads each itimer as the kernel holds it at that moment: no
+ * more than getitimer() gave just before the capture, no less than it gives
+ * just after (none of these expires during the test, and an itimer only
+ * runs down). That it is the itimer set: no more than the value set (plus
+ * the tick Linux adds to CPU itimers), no less than the value set minus the
+ * time gone by since. CPU time is charged to the process a whole tick at a
+ * time, on each CPU it runs on, so the CPU itimers may lose up to the wall
+ * time gone by on each CPU, and a tick more; a fixed expectation ("still
+ * 40 s") would fail on a machine that charges a few ticks meanwhile.
+ */
 Test(roundtrip, itimers, .timeout = 30)
 {
-	struct itimerval real = {{7, 250000}, {30, 0}};
-	struct itimerval virt = {{0, 0}, {40, 500}};
-	struct itimerval prof = {{1, 0}, {60, 1}};
+	const struct itimerval set[3] = {
+		[ITIMER_REAL] = {{7, 250000}, {30, 0}},
+		[ITIMER_VIRTUAL] = {{0, 0}, {40, 500}},
+		[ITIMER_PROF] = {{1, 0}, {60, 1}},
+	};
+	struct itimerval hi[3], lo[3];
 	struct kt_snapshot *before, *image, *after;
 	struct window w = {0};
+	int64_t ncpu = sysconf(_SC_NPROCESSORS_ONLN), t_set, t_read;
 	sigset_t all;
 
+	cr_assert_geq(ncpu, 1);
 	sigfillset(&all);
 	cr_assert_eq(sigprocmask(SIG_BLOCK, &all, NULL), 0);
-	cr_assert_eq(setitimer(ITIMER_REAL, &real, NULL), 0);
-	cr_assert_eq(setitimer(ITIMER_VIRTUAL, &virt, NULL), 0);
-	cr_assert_eq(setitimer(ITIMER_PROF, &prof, NULL), 0);
+	t_set = clock_ns(CLOCK_MONOTONIC);
+	for (int it = ITIMER_REAL; it <= ITIMER_PROF; it++)
+		cr_assert_eq(setitimer(it, &set[it], NULL), 0);
 	window_start(&w);
+	for (int it = ITIMER_REAL; it <= ITIMER_PROF; it++)
+		cr_assert_eq(getitimer(it, &hi[it]), 0);
 	before = capture();
-	cr_expect_eq(kt_snapshot_itimer(before, ITIMER_REAL)->interval.tv_sec,
-		     7);
-	cr_expect_eq(kt_snapshot_itimer(before, ITIMER_VIRTUAL)->value.tv_sec,
-		     40);
+	for (int it = ITIMER_REAL; it <= ITIMER_PROF; it++)
+		cr_assert_eq(getitimer(it, &lo[it]), 0);
+	t_read = clock_ns(CLOCK_MONOTONIC);
+	for (int it = ITIMER_REAL; it <= ITIMER_PROF; it++) {
+		const struct kt_itimer *k = kt_snapshot_itimer(before, it);
+		int64_t v = tv_ns(&k->value), want = tv_ns(&set[it].it_value);
+		int64_t tick = it == ITIMER_REAL ? 0 : CPU_TICK_MAX;
+		/* REAL: wall time, and 1 us of truncation to microseconds */
+		int64_t lost = it == ITIMER_REAL
+				       ? t_read - t_set + 1000
+				       : ncpu * (t_read - t_set + tick);
+
+		cr_expect_eq(tv_ns(&k->interval), tv_ns(&set[it].it_interval),
+			     "itimer %d interval", it);
+		cr_expect(v <= tv_ns(&hi[it].it_value) &&
+				  v >= tv_ns(&lo[it].it_value),
+			  "itimer %d: captured %lld ns, getitimer gave %lld ns "
+			  "before the capture and %lld ns after",
+			  it, (long long)v, (long long)tv_ns(&hi[it].it_value),
+			  (long long)tv_ns(&lo[it].it_value));
+		cr_expect(v <= want + tick && v >= want - lost,
+			  "itimer %d: captured %lld ns, set to %lld ns %lld ns "
+			  "before",
+			  it, (long long)v, (long long)want,
+			  (long long)(t_read - t_set));
+	}
 	clear(before);
 	image = save_load(before);
 	restore(image);
@@ -500,33 +540,105 @@ Test(roundtrip, timerfds_with_flags_and_ticks, .timeout = 30)
 	kt_snapshot_free(after);
 }
 
+/* Sleep until CLOCK_MONOTONIC reads at least t. */
+static void sleep_until(int64_t t)
+{
+	struct timespec ts = {(time_t)(t / SEC), (long)(t % SEC)};
+	int err;
+
+	while ((err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+				      NULL)) == EINTR)
+		;
+	cr_assert_eq(err, 0, "clock_nanosleep: %s", strerror(err));
+}
+
+/*
+ * How many times a periodic timer with this period expires in an interval
+ * that starts its first period between a and b and ends between c and d:
+ * its expiries are at s + k * period (k >= 1) for some s in [a, b], counted
+ * up to some end in [c, d]. Gives the least and the most.
+ */
+static void expiries(int64_t a, int64_t b, int64_t c, int64_t d, int64_t period,
+		     int64_t *least, int64_t *most)
+{
+	*least = c - b >= 0 ? (c - b) / period : 0;
+	*most = d - a >= 0 ? (d - a) / period : 0;
+}
+
+/*
+ * A periodic timerfd that expired many times unread: its fdinfo says one
+ * tick and nothing remaining until timerfd_gettime forwards it. The capture
+ * forwards it: every tick, and the time to the next expiry. Restored, it
+ * keeps those ticks and goes on expiring with its period.
+ *
+ * The period (50 ms) is long against what the capture does between reading
+ * the timer and its fdinfo, and each capture is made half a period after
+ * an expiry, so that scheduling on a slow machine does not put an expiry
+ * within it; every count is checked against clock readings taken around
+ * the step that made it, not against a fixed sleep.
+ */
+#define TFD_PERIOD (50 * 1000000LL)
+
 Test(roundtrip, expired_periodic_timerfd_keeps_its_ticks, .timeout = 30)
 {
-	struct itimerspec its = {{0, 1000000}, {0, 1000000}};
+	struct itimerspec its = {{0, TFD_PERIOD}, {0, TFD_PERIOD}};
 	struct kt_snapshot *before, *after;
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
-	int64_t t0;
+	int64_t s0, s1, c0, c1, r0, r1, d0, d1, least, most;
 
 	cr_assert_geq(fd, 0);
+	s0 = clock_ns(CLOCK_MONOTONIC);
 	cr_assert_eq(timerfd_settime(fd, 0, &its, NULL), 0);
-	usleep(20000);
-	t0 = clock_ns(CLOCK_MONOTONIC);
+	s1 = clock_ns(CLOCK_MONOTONIC);
+	sleep_until(s1 + 5 * TFD_PERIOD + TFD_PERIOD / 2);
+	c0 = clock_ns(CLOCK_MONOTONIC);
 	before = capture();
-	/* fdinfo alone would say 1 tick and 0 remaining; the capture forwards.
-	 */
-	cr_assert_geq(kt_snapshot_timerfd(before, 0)->ticks, 19);
-	cr_assert_gt(ns(&kt_snapshot_timerfd(before, 0)->value), 0);
+	c1 = clock_ns(CLOCK_MONOTONIC);
+	const struct kt_timerfd *x = kt_snapshot_timerfd(before, 0);
+	uint64_t t1 = x->ticks;
+	int64_t v1 = ns(&x->value);
+
+	/* fdinfo alone would say 1 tick and 0 remaining: the capture has
+	 * forwarded it, every expiry counted, the next one ahead. */
+	expiries(s0, s1, c0, c1, TFD_PERIOD, &least, &most);
+	cr_assert_geq(least, 5);
+	cr_expect((int64_t)t1 >= least && (int64_t)t1 <= most,
+		  "%llu ticks captured, between %lld and %lld expected "
+		  "(captured %lld-%lld ns after it was set)",
+		  (unsigned long long)t1, (long long)least, (long long)most,
+		  (long long)(c0 - s1), (long long)(c1 - s0));
+	cr_assert(v1 > 0 && v1 <= TFD_PERIOD,
+		  "%lld ns remaining captured, period %lld ns", (long long)v1,
+		  TFD_PERIOD);
+	cr_expect_eq(ns(&x->interval), TFD_PERIOD);
+
 	clear(before);
+	r0 = clock_ns(CLOCK_MONOTONIC);
 	restore(before);
+	r1 = clock_ns(CLOCK_MONOTONIC);
+	/* Restored between r0 and r1 with v1 to go: expiries at
+	 * r + v1 + k * period (k >= 0). Three of them at least. */
+	sleep_until(r1 + v1 + 2 * TFD_PERIOD + TFD_PERIOD / 2);
+	d0 = clock_ns(CLOCK_MONOTONIC);
 	after = capture();
-	/* Ticks are kept; the timer goes on expiring once a millisecond. */
-	int64_t dt = clock_ns(CLOCK_MONOTONIC) - t0;
-	uint64_t t1 = kt_snapshot_timerfd(before, 0)->ticks;
+	d1 = clock_ns(CLOCK_MONOTONIC);
+	expiries(r0 + v1 - TFD_PERIOD, r1 + v1 - TFD_PERIOD, d0, d1, TFD_PERIOD,
+		 &least, &most);
+	cr_assert_geq(least, 3);
 	uint64_t t2 = kt_snapshot_timerfd(after, 0)->ticks;
-	cr_expect(t2 >= t1 && t2 <= t1 + (uint64_t)(dt / 1000000) + 1,
-		  "ticks %llu before, %llu after %lld ns",
+	int64_t v2 = ns(&kt_snapshot_timerfd(after, 0)->value);
+
+	/* The ticks are kept, and the timer goes on with its period. */
+	cr_expect((int64_t)(t2 - t1) >= least && (int64_t)(t2 - t1) <= most,
+		  "%llu ticks captured, restored, %llu captured again: %lld "
+		  "more, between %lld and %lld expected (%lld ns remaining "
+		  "restored %lld-%lld ns before)",
 		  (unsigned long long)t1, (unsigned long long)t2,
-		  (long long)dt);
+		  (long long)(t2 - t1), (long long)least, (long long)most,
+		  (long long)v1, (long long)(d0 - r1), (long long)(d1 - r0));
+	cr_expect(v2 > 0 && v2 <= TFD_PERIOD, "%lld ns remaining",
+		  (long long)v2);
+	cr_expect_eq(ns(&kt_snapshot_timerfd(after, 0)->interval), TFD_PERIOD);
 	kt_snapshot_free(before);
 	kt_snapshot_free(after);
 }
@@ -563,9 +675,11 @@ Test(roundtrip, glibc_sigev_thread_timer_fires_after_restore, .timeout = 30)
 	cr_expect_eq(kt_snapshot_posix_timer(after, 0)->notify_tid,
 		     k->notify_tid);
 	cr_expect_eq(kt_snapshot_posix_timer(after, 0)->sigval, k->sigval);
-	/* glibc's timer_t still names it, and the helper still runs it. */
-	for (int i = 0; i < 200 && !__atomic_load_n(&fired, __ATOMIC_SEQ_CST);
-	     i++)
+	/* glibc's timer_t still names it, and the helper still runs it (due
+	 * 50 ms after it was set; given 10 s to start a thread for it). */
+	for (int64_t end = clock_ns(CLOCK_MONOTONIC) + 10 * SEC;
+	     !__atomic_load_n(&fired, __ATOMIC_SEQ_CST) &&
+	     clock_ns(CLOCK_MONOTONIC) < end;)
 		usleep(5000);
 	cr_expect_eq(fired, 4242,
 		     "the restored SIGEV_THREAD timer did not fire");
