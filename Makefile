@@ -62,7 +62,8 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
-TEST_HELPERS := $(BUILD)/tests/helper_exec $(BUILD)/tests/target_workload
+TEST_HELPERS := $(BUILD)/tests/helper_exec $(BUILD)/tests/target_workload \
+	$(BUILD)/tests/restore_workload $(BUILD)/tests/restore_workload_static
 
 # The parasite: the core linked into a flat blob the library embeds.
 PARASITE_ELF := $(BUILD)/parasite/parasite.elf
@@ -182,6 +183,19 @@ $(BUILD)/tests/helper_exec: tests/helper_exec.c
 $(BUILD)/tests/target_workload: tests/target_workload.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LDFLAGS) -lpthread
+
+# The process test_restore dumps and restores, dynamically and statically
+# linked. Not sanitized (-static rules ASan out, and it is the subject of
+# the tests, not code under test); no libkeeptime in it either.
+RESTORE_WORKLOAD_CFLAGS := $(BASE_CFLAGS) -D_DEFAULT_SOURCE
+
+$(BUILD)/tests/restore_workload: tests/restore_workload.c
+	@mkdir -p $(@D)
+	$(CC) $(RESTORE_WORKLOAD_CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/tests/restore_workload_static: tests/restore_workload.c
+	@mkdir -p $(@D)
+	$(CC) $(RESTORE_WORKLOAD_CFLAGS) -static -o $@ $< $(LDFLAGS)
 
 # Run the suite of this build (BUILD, SAN).
 check: all $(TEST_BINS) $(TEST_HELPERS)

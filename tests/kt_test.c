@@ -314,3 +314,37 @@ int ktt_helper_exec_path(char *buf, size_t len)
 	w = snprintf(buf, len, "%s/helper_exec", dirname(self));
 	return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
 }
+
+int ktt_test_program_path(const char *name, const char *env, char *buf,
+			  size_t len)
+{
+	const char *set = env ? getenv(env) : NULL;
+	char self[4096];
+	ssize_t n;
+	int w;
+
+	if (set && *set) {
+		w = snprintf(buf, len, "%s", set);
+		return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof(self) - 1)
+		return -ENAMETOOLONG;
+	self[n] = '\0';
+	w = snprintf(buf, len, "%s/%s", dirname(self), name);
+	return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+}
+
+bool ktt_have_cap(int cap)
+{
+	static char status[16384];
+	const char *p;
+
+	if (cap < 0 || cap > 63 ||
+	    ktt_read_file("/proc/self/status", status, sizeof(status)) < 0)
+		return false;
+	p = strstr(status, "\nCapEff:");
+	return p && (strtoull(p + 8, NULL, 16) >> cap & 1);
+}

@@ -156,4 +156,16 @@ ktt_child_fail(const char *file, int line, const char *cond, const char *fmt,
  */
 int ktt_helper_exec_path(char *buf, size_t len);
 
+/*
+ * The path of the program name built next to the test binaries: $env when
+ * env names a variable that is set, else name in the directory of the
+ * running test binary. Returns 0 or -errno.
+ */
+int ktt_test_program_path(const char *name, const char *env, char *buf,
+			  size_t len);
+
+/* Whether capability cap is in the calling process's effective set
+ * (CapEff of /proc/self/status). */
+bool ktt_have_cap(int cap);
+
 #endif /* KT_TESTS_KT_TEST_H */

@@ -129,9 +129,15 @@ static void print_itimers(FILE *f, const struct kt_snapshot *snap)
 		const struct kt_itimer *it = kt_snapshot_itimer(snap, w);
 		char v[32], iv[32];
 		bool off = it->value.tv_sec == 0 && it->value.tv_usec == 0;
+		bool periodic = it->interval.tv_sec || it->interval.tv_usec;
+		/* ITIMER_REAL reads 0 from its expiry until its SIGALRM is
+		 * taken, when the kernel re-arms it. */
+		const char *none = w == ITIMER_REAL && periodic
+					   ? "due (SIGALRM pending)"
+					   : "disarmed";
 
 		fprintf(f, "  %-8s remaining %-18s interval %s\n", names[w],
-			off ? "disarmed" : tv_str(&it->value, v, sizeof(v)),
+			off ? none : tv_str(&it->value, v, sizeof(v)),
 			tv_str(&it->interval, iv, sizeof(iv)));
 	}
 }

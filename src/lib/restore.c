@@ -168,6 +168,18 @@ int kt_restore_plan_build(const struct kt_snapshot *snap, unsigned flags,
 			.interval = {it->interval.tv_sec, it->interval.tv_usec},
 			.value = {it->value.tv_sec, it->value.tv_usec},
 		};
+		/*
+		 * A periodic ITIMER_REAL reads 0 between its expiry and the
+		 * moment its SIGALRM is dequeued: the kernel re-arms it only
+		 * then. Set as read it would be disarmed for good; it is due
+		 * now (1 us): its SIGALRM again, which the pending one, if
+		 * the image holds it, absorbs (a standard signal is pending
+		 * once), and the next period from its dequeue on.
+		 */
+		if (w == ITIMER_REAL && it->value.tv_sec == 0 &&
+		    it->value.tv_usec == 0 &&
+		    (it->interval.tv_sec || it->interval.tv_usec))
+			plan->itimers[w].value.usec = 1;
 	}
 	note_inexact(snap);
 	*ret_plan = plan;

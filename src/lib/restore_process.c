@@ -197,9 +197,10 @@ __attribute__((noreturn)) static void child(struct kt_rp *rp, pid_t parent,
 	if (st.err < 0)
 		st.step = STEP_RSEQ;
 out:
+	/* The restorer closes the pipe: we may be seized right after the
+	 * write, before any close of ours. */
 	if (write(rp->status[1], &st, sizeof(st)) != sizeof(st) || st.err < 0)
 		_exit(127);
-	(void)close(rp->status[1]);
 	for (;;)
 		pause(); /* until seized: the restorer takes over */
 }

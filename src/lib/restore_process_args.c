@@ -373,7 +373,7 @@ static int add_timers_and_fds(struct kt_rp *rp, struct block *b,
 	if (off != SIZE_MAX)
 		memcpy(b->p + off, plan, size);
 	free(plan);
-	closes = take(b, (rp->n_files + 2) * sizeof(int32_t), 16);
+	closes = take(b, (rp->n_files + 3) * sizeof(int32_t), 16);
 	if (off == SIZE_MAX || closes == SIZE_MAX)
 		return -ENOMEM;
 	a->plan_off = off;
@@ -382,6 +382,7 @@ static int add_timers_and_fds(struct kt_rp *rp, struct block *b,
 	fds = (int32_t *)(b->p + closes);
 	fds[a->n_close++] = rp->pages_fd;
 	fds[a->n_close++] = rp->exe_fd;
+	fds[a->n_close++] = rp->status[1]; /* the new process's end */
 	for (size_t i = 0; i < rp->n_files; i++)
 		fds[a->n_close++] = rp->files[i];
 	return 0;
