@@ -29,7 +29,17 @@ struct step {
 	/* Optional: series[0..BENCH_SNAP_STEPS) take the sample's step_ns
 	 * instead, and *bytes its image size, which must not change. */
 	uint64_t *bytes;
+	/* Optional: where to say why the case is skipped when the body
+	 * cannot run here (a sample with skip set; BENCH_SKIPPED_LEN bytes);
+	 * without it that fails the run. */
+	char *skipped;
 };
+
+/* Say why a case is skipped, in a buffer of struct bench_results. */
+static void say_skipped(char *skipped, const struct bench_sample *s)
+{
+	(void)snprintf(skipped, BENCH_SKIPPED_LEN, "%s", s->msg);
+}
 
 static int measure(const struct bench_config *cfg, struct bench_results *res,
 		   const struct step *st, unsigned run, unsigned runs)
@@ -40,10 +50,9 @@ static int measure(const struct bench_config *cfg, struct bench_results *res,
 	if (cfg->progress)
 		cfg->progress(st->what, run + 1, runs, cfg->progress_ctx);
 	err = bench_in_child(st->body, st->arg, st->timeout_s, &s);
-	if (err == -EPERM && s.denied) {
+	if (err < 0 && s.skip && st->skipped) {
 		/* Not allowed here (ptrace): skip the case, do not fail. */
-		(void)snprintf(res->show_skipped, sizeof(res->show_skipped),
-			       "%s", s.msg);
+		say_skipped(st->skipped, &s);
 		return CASE_SKIPPED;
 	}
 	if (err < 0) {
@@ -72,6 +81,64 @@ static int measure(const struct bench_config *cfg, struct bench_results *res,
 		st->series[i].count = s.count;
 	}
 	return 0;
+}
+
+/* The process case's runs, taken as its child reports them. */
+struct process_take {
+	const struct bench_config *cfg;
+	struct bench_results *res;
+	const char *what;
+};
+
+static void take_process_run(const struct bench_sample *s, unsigned run,
+			     void *ctx)
+{
+	const struct process_take *t = ctx;
+	const struct bench_config *cfg = t->cfg;
+
+	for (int i = 0; i < BENCH_PROC_PARTS; i++) {
+		t->res->process[i].ns[run] = s->part_ns[i];
+		t->res->process[i].runs = run + 1;
+		t->res->process[i].count = s->count;
+	}
+	t->res->process_vmas = s->vmas;
+	t->res->process_bytes = s->bytes;
+	if (cfg->progress && run + 1 < cfg->process_runs)
+		cfg->progress(t->what, run + 2, cfg->process_runs,
+			      cfg->progress_ctx);
+}
+
+/*
+ * The process case: one child for all its runs, since each run dumps the
+ * process the run before restored. Returns 0 (measured or skipped, with
+ * res->process_skipped saying why) or a negative errno.
+ */
+static int measure_process(const struct bench_config *cfg,
+			   struct bench_results *res)
+{
+	const struct bench_case c = {.n = cfg->process_runs};
+	struct process_take take = {cfg, res, "process, dump and restore"};
+	const struct bench_runs runs = {cfg->process_runs, take_process_run,
+					&take};
+	struct bench_sample s = {0};
+	int err;
+
+	if (cfg->process_runs == 0)
+		return 0;
+	if (cfg->progress)
+		cfg->progress(take.what, 1, cfg->process_runs,
+			      cfg->progress_ctx);
+	err = bench_in_child_runs(bench_process, &c, TIMEOUT_LONG_S, &runs, &s);
+	if (err < 0 && s.skip) {
+		say_skipped(res->process_skipped, &s);
+		for (int i = 0; i < BENCH_PROC_PARTS; i++)
+			res->process[i].runs = 0;
+		return 0;
+	}
+	if (err < 0)
+		(void)snprintf(res->error, sizeof(res->error), "%s: %s",
+			       take.what, s.msg[0] ? s.msg : strerror(-err));
+	return err;
 }
 
 /* Run the steps of a group interleaved, runs times each. Returns 0,
@@ -103,7 +170,8 @@ static bool config_valid(const struct bench_config *cfg)
 	       cfg->show_runs <= BENCH_MAX_RUNS && cfg->show_n_small >= 1 &&
 	       cfg->show_n_small <= BENCH_SPARSE_MAX_N &&
 	       cfg->show_n_large >= 1 &&
-	       cfg->show_n_large <= BENCH_SPARSE_MAX_N;
+	       cfg->show_n_large <= BENCH_SPARSE_MAX_N &&
+	       cfg->process_runs <= BENCH_MAX_RUNS;
 }
 
 int bench_run(const struct bench_config *cfg, struct bench_results *res)
@@ -116,19 +184,23 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 	const struct bench_case show_large = {.n = cfg->show_n_large};
 	char show_small_what[64], show_large_what[64];
 	const struct step seed_explicit = {
-		"seed, explicit path", bench_seed_create,   &explicit_case,
-		TIMEOUT_SHORT_S,       &res->seed_explicit, NULL};
+		.what = "seed, explicit path",
+		.body = bench_seed_create,
+		.arg = &explicit_case,
+		.timeout_s = TIMEOUT_SHORT_S,
+		.series = &res->seed_explicit,
+	};
 	const struct step seed_walk[] = {
 		{"seed, linear path", bench_seed_create, &linear_case,
-		 TIMEOUT_LONG_S, &res->seed_linear, NULL},
+		 TIMEOUT_LONG_S, &res->seed_linear, NULL, NULL},
 		{"seed, bare raw loop", bench_seed_raw_loop, NULL,
-		 TIMEOUT_LONG_S, &res->seed_raw_loop, NULL},
+		 TIMEOUT_LONG_S, &res->seed_raw_loop, NULL, NULL},
 	};
 	const struct step sparse[] = {
 		{"sparse, explicit path", bench_sparse_explicit, &sparse_case,
-		 TIMEOUT_LONG_S, &res->sparse_explicit, NULL},
+		 TIMEOUT_LONG_S, &res->sparse_explicit, NULL, NULL},
 		{"sparse, bare raw creates", bench_sparse_raw, &sparse_case,
-		 TIMEOUT_LONG_S, &res->sparse_raw, NULL},
+		 TIMEOUT_LONG_S, &res->sparse_raw, NULL, NULL},
 	};
 	const struct step snapshot = {
 		.what = "snapshot, capture/save/load/restore",
@@ -143,12 +215,14 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 		 .body = bench_show,
 		 .arg = &show_small,
 		 .timeout_s = TIMEOUT_LONG_S,
-		 .series = &res->show_small},
+		 .series = &res->show_small,
+		 .skipped = res->show_skipped},
 		{.what = show_large_what,
 		 .body = bench_show,
 		 .arg = &show_large,
 		 .timeout_s = TIMEOUT_LONG_S,
-		 .series = &res->show_large},
+		 .series = &res->show_large,
+		 .skipped = res->show_skipped},
 	};
 	/* Without explicit IDs only the raw side of the sparse pair runs. */
 	const struct step *sparse_steps =
@@ -193,6 +267,13 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 		return err;
 	if (err == CASE_SKIPPED)
 		res->show_small.runs = res->show_large.runs = 0;
+	/* Each restore makes the workload's timers at their IDs again: on
+	 * the linear walk that would be seconds a run. */
+	if (cfg->explicit_supported) {
+		err = measure_process(cfg, res);
+		if (err < 0)
+			return err;
+	}
 
 	bench_series_stats(&res->seed_explicit);
 	bench_series_stats(&res->seed_linear);
@@ -203,5 +284,7 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 		bench_series_stats(&res->snapshot[i]);
 	bench_series_stats(&res->show_small);
 	bench_series_stats(&res->show_large);
+	for (int i = 0; i < BENCH_PROC_PARTS; i++)
+		bench_series_stats(&res->process[i]);
 	return 0;
 }

@@ -30,6 +30,8 @@
 	((2147483647 - BENCH_SPARSE_FIRST) / BENCH_SPARSE_STRIDE + 1)
 
 #define BENCH_MAX_RUNS 1000
+/* Why a case was skipped: the size of the reason. */
+#define BENCH_SKIPPED_LEN 256
 
 #define BENCH_DEFAULT_EXPLICIT_RUNS 51
 #define BENCH_DEFAULT_LINEAR_RUNS   3
@@ -40,6 +42,7 @@
 #define BENCH_DEFAULT_SHOW_RUNS	    11
 #define BENCH_DEFAULT_SHOW_N_SMALL  10
 #define BENCH_DEFAULT_SHOW_N_LARGE  10000
+#define BENCH_DEFAULT_PROCESS_RUNS  11
 
 /*
  * The snapshot case: snapshot_n POSIX timers at the sparse IDs, plus
@@ -66,6 +69,29 @@ enum bench_snapshot_step {
  */
 #define BENCH_SHOW_TIMERFDS 1
 
+/*
+ * The process case: the bundled workload (examples/workload.c, built as
+ * keeptime-workload next to the keeptime binary) dumped whole with
+ * kt_dump_process(KT_DUMP_KILL) and restored with kt_restore_process(),
+ * run after run: each restored process, a child of the measurer with the
+ * same PID, is the next run's to dump. `keeptime-workload run` holds POSIX
+ * timers at IDs 7, 1000000 and 2000000, a timerfd and ITIMER_REAL; a
+ * restore must report the POSIX timers and the timerfd. The parts of each
+ * run, timed on their own:
+ */
+enum bench_process_part {
+	BENCH_PROC_DUMP,	 /* kt_dump_process, the call's wall time */
+	BENCH_PROC_DUMP_STOPPED, /* of which the process was held stopped */
+	BENCH_PROC_RESTORE,	 /* kt_restore_process, the call's wall time */
+	BENCH_PROC_RESTORE_MEMORY, /* of which its memory (the report's) */
+	BENCH_PROC_RESTORE_TIMERS, /* its timers at their exact IDs (same) */
+	BENCH_PROC_RESTORE_REST,   /* the rest: restore - memory - timers */
+	BENCH_PROC_PARTS,
+};
+#define BENCH_PROCESS_WORKLOAD	   "keeptime-workload"
+#define BENCH_PROCESS_POSIX_TIMERS 3
+#define BENCH_PROCESS_TIMERFDS	   1
+
 struct bench_config {
 	unsigned explicit_runs; /* seed, explicit path */
 	unsigned linear_runs;	/* seed, linear path and bare raw loop each */
@@ -76,6 +102,7 @@ struct bench_config {
 	unsigned show_runs;	/* show case, each size; 0: not measured */
 	unsigned show_n_small;	/* POSIX timers of the small show target */
 	unsigned show_n_large;	/* and of the large one */
+	unsigned process_runs;	/* process case; 0: not measured */
 	/* Whether to measure the explicit path (the kernel grants it). */
 	bool explicit_supported;
 	/* Optional: called before each measurement. */
@@ -114,7 +141,16 @@ struct bench_results {
 	struct bench_series show_large;
 	/* Why the show case was skipped although asked for ("ptrace not
 	 * permitted: ..."), or "". Not an error: the rest is measured. */
-	char show_skipped[256];
+	char show_skipped[BENCH_SKIPPED_LEN];
+	/* The workload dumped and restored, run after run: one series per
+	 * part, all from the same child (count: the timers the restore
+	 * reported), and what the last restore rebuilt. */
+	struct bench_series process[BENCH_PROC_PARTS];
+	uint64_t process_vmas;	/* mappings made */
+	uint64_t process_bytes; /* memory filled from the image */
+	/* Why the process case was skipped although asked for (not
+	 * permitted, no workload next to keeptime), or "". Not an error. */
+	char process_skipped[BENCH_SKIPPED_LEN];
 	char error[320]; /* what failed, when bench_run() fails */
 };
 
@@ -125,7 +161,10 @@ struct bench_results {
  * restores at exact IDs, explicit_supported). The show case's target gets
  * its timers on the automatic path (the linear walk without the prctl);
  * when ptrace is not permitted the case is skipped, with res->show_skipped
- * saying why, and the call still succeeds.
+ * saying why, and the call still succeeds. The process case needs
+ * explicit_supported too (each restore would walk to ID 2000000 without
+ * it); it is skipped the same way, with res->process_skipped saying why,
+ * when the dump or restore is not permitted or the workload is not there.
  */
 int bench_run(const struct bench_config *cfg, struct bench_results *res)
 	__attribute__((warn_unused_result));

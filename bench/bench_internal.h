@@ -18,9 +18,17 @@ struct bench_sample {
 	/* The snapshot case: each step's time, and the image's size. */
 	uint64_t step_ns[BENCH_SNAP_STEPS];
 	uint64_t bytes;
-	/* The show case: err is -EPERM because ptrace is not permitted here;
-	 * the case is skipped rather than the run failed. */
-	bool denied;
+	/* The process case: each part's time (bytes: the memory restored,
+	 * count: the timers), and the mappings restored. */
+	uint64_t part_ns[BENCH_PROC_PARTS];
+	uint64_t vmas;
+	/* err < 0 because the case cannot run here (ptrace or
+	 * CAP_CHECKPOINT_RESTORE not permitted, no workload): msg says why,
+	 * and the case is skipped rather than the run failed. */
+	bool skip;
+	/* One run of a child that reports each (bench_report_run()); its
+	 * final sample follows. */
+	bool run;
 	char msg[240]; /* what failed, when err != 0 */
 };
 /* One write of at most PIPE_BUF bytes is atomic: no partial samples. */
@@ -42,13 +50,31 @@ int bench_in_child(bench_body_fn body, const void *arg, int timeout_s,
 		   struct bench_sample *out)
 	__attribute__((warn_unused_result));
 
+/*
+ * A child whose body reports each of its runs with bench_report_run()
+ * before it returns: take() gets each run's sample as it comes, in order;
+ * exactly runs of them must come before a final sample without error.
+ */
+struct bench_runs {
+	unsigned runs;
+	void (*take)(const struct bench_sample *s, unsigned run, void *ctx);
+	void *ctx;
+};
+int bench_in_child_runs(bench_body_fn body, const void *arg, int timeout_s,
+			const struct bench_runs *runs, struct bench_sample *out)
+	__attribute__((warn_unused_result));
+/* In the child: send s to the parent as one run. 0 or -errno. */
+int bench_report_run(struct bench_sample *s)
+	__attribute__((warn_unused_result));
+
 /* write(2) all of buf, through EINTR and short writes: 0 or -errno. */
 int bench_write_all(int fd, const void *buf, size_t len);
 
 /* The measurements (cases.c). */
 struct bench_case {
 	enum kt_id_path path; /* seed: explicit or linear */
-	unsigned n;	      /* sparse, snapshot, show: the number of timers */
+	unsigned n;	      /* sparse, snapshot, show: the number of timers;
+				 process: the number of runs */
 };
 int bench_seed_create(const void *arg, struct bench_sample *out);
 int bench_seed_raw_loop(const void *arg, struct bench_sample *out);
@@ -56,6 +82,7 @@ int bench_sparse_explicit(const void *arg, struct bench_sample *out);
 int bench_sparse_raw(const void *arg, struct bench_sample *out);
 int bench_snapshot(const void *arg, struct bench_sample *out); /* snapshot.c */
 int bench_show(const void *arg, struct bench_sample *out);     /* show.c */
+int bench_process(const void *arg, struct bench_sample *out);  /* process.c */
 
 /* Shared by the measurements (cases.c). */
 /* Set out->msg (cut to fit). */

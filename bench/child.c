@@ -37,6 +37,15 @@ int bench_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* In a child: the pipe to the parent, for bench_report_run(). */
+static int child_fd = -1;
+
+int bench_report_run(struct bench_sample *s)
+{
+	s->run = true;
+	return bench_write_all(child_fd, s, sizeof(*s));
+}
+
 static void __attribute__((noreturn))
 child_main(int fd, bench_body_fn body, const void *arg)
 {
@@ -47,7 +56,9 @@ child_main(int fd, bench_body_fn body, const void *arg)
 	 * failure travels in the sample, and nothing may print while timing.
 	 */
 	kt_set_log(NULL, KT_LOG_ERROR, NULL);
+	child_fd = fd;
 	s.err = body(arg, &s);
+	s.run = false; /* the final sample, whatever the body left */
 	if (s.err < 0 && !s.msg[0])
 		(void)snprintf(s.msg, sizeof(s.msg), "%s", strerror(-s.err));
 	_exit(bench_write_all(fd, &s, sizeof(s)) < 0 ? 2 : 0);
@@ -104,9 +115,36 @@ static int wait_child(pid_t pid, int *status)
 	return 0;
 }
 
+/*
+ * Read the samples of the runs, handing each to take(), then the final
+ * one, all by deadline_ms. *got counts the runs. 0, -ETIMEDOUT, -EPROTO
+ * for a run too many, or -errno.
+ */
+static int read_samples(int fd, int64_t deadline_ms,
+			const struct bench_runs *runs, unsigned *got,
+			struct bench_sample *out)
+{
+	for (;;) {
+		int err = read_sample(fd, deadline_ms, out);
+
+		if (err < 0 || !out->run)
+			return err;
+		if (!runs || *got == runs->runs)
+			return -EPROTO;
+		runs->take(out, (*got)++, runs->ctx);
+	}
+}
+
 int bench_in_child(bench_body_fn body, const void *arg, int timeout_s,
 		   struct bench_sample *out)
 {
+	return bench_in_child_runs(body, arg, timeout_s, NULL, out);
+}
+
+int bench_in_child_runs(bench_body_fn body, const void *arg, int timeout_s,
+			const struct bench_runs *runs, struct bench_sample *out)
+{
+	unsigned want = runs ? runs->runs : 0, got = 0;
 	struct bench_sample s = {0};
 	int fds[2], status, err, werr;
 	pid_t pid;
@@ -133,13 +171,14 @@ int bench_in_child(bench_body_fn body, const void *arg, int timeout_s,
 	(void)close(fds[1]); /* so that a dead child reads as EOF */
 	fds[1] = -1;
 
-	err = read_sample(fds[0], monotonic_ms() + (int64_t)timeout_s * 1000,
-			  &s);
-	if (err == -ETIMEDOUT && kill(pid, SIGKILL) < 0 && errno != ESRCH) {
+	err = read_samples(fds[0], monotonic_ms() + (int64_t)timeout_s * 1000,
+			   runs, &got, &s);
+	if ((err == -ETIMEDOUT || err == -EPROTO) && kill(pid, SIGKILL) < 0 &&
+	    errno != ESRCH) {
 		/* Unkillable: waiting for it would hang too. */
 		err = -errno;
 		(void)snprintf(out->msg, sizeof(out->msg),
-			       "kill of the timed-out child %d: %s", (int)pid,
+			       "kill of the child %d: %s", (int)pid,
 			       strerror(-err));
 		goto close_pipe;
 	}
@@ -155,6 +194,11 @@ int bench_in_child(bench_body_fn body, const void *arg, int timeout_s,
 		(void)snprintf(out->msg, sizeof(out->msg),
 			       "no result within %d s: child killed",
 			       timeout_s);
+	} else if (err == -EPROTO) {
+		(void)snprintf(out->msg, sizeof(out->msg),
+			       "the child reported more than %u runs: child "
+			       "killed",
+			       want);
 	} else if (WIFSIGNALED(status)) {
 		err = -ECHILD;
 		(void)snprintf(out->msg, sizeof(out->msg),
@@ -167,6 +211,10 @@ int bench_in_child(bench_body_fn body, const void *arg, int timeout_s,
 			       WEXITSTATUS(status),
 			       err < 0 ? strerror(-err) : "bad exit");
 		err = err < 0 ? err : -ECHILD;
+	} else if (s.err == 0 && got != want) {
+		err = -EPROTO;
+		(void)snprintf(out->msg, sizeof(out->msg),
+			       "the child reported %u of %u runs", got, want);
 	} else {
 		*out = s;
 		err = s.err;

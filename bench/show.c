@@ -258,7 +258,7 @@ static int capture(pid_t pid, const char *what, struct kt_snapshot **ret,
 	int err = kt_capture_pid(pid, ret, &opts);
 
 	if (err == -EPERM) {
-		out->denied = true;
+		out->skip = true;
 		bench_msg(out, "ptrace not permitted: %s",
 			  why[0] ? why : strerror(-err));
 	} else if (err < 0) {

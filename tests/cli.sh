@@ -171,6 +171,8 @@ usage_error "bench --show-n-large 0" bench --show-n-large 0
 usage_error "bench --show-n-large too many" bench --show-n-large 3000000
 usage_error "bench --show-runs not a number" bench --show-runs some
 usage_error "bench --show-runs too many" bench --show-runs 100000
+usage_error "bench --process-runs not a number" bench --process-runs all
+usage_error "bench --process-runs too many" bench --process-runs 100000
 usage_error "bench with an argument" bench now
 
 # --- probe -----------------------------------------------------------------
@@ -339,9 +341,10 @@ check "-v: a failed creation is still reported once" \
 # --- bench -----------------------------------------------------------------
 
 run "$KT" bench --json --runs 3 --linear-runs 1 --sparse-n 1000 \
-	--snapshot-n 300 --snapshot-runs 2 --show-n-large 300 --show-runs 2
+	--snapshot-n 300 --snapshot-runs 2 --show-n-large 300 --show-runs 2 \
+	--process-runs 2
 bench_rc=$RC
-check "bench --json --runs 3 --linear-runs 1 --sparse-n 1000 --snapshot-n 300 --snapshot-runs 2 --show-n-large 300 --show-runs 2 exits 0" \
+check "bench --json --runs 3 --linear-runs 1 --sparse-n 1000 --snapshot-n 300 --snapshot-runs 2 --show-n-large 300 --show-runs 2 --process-runs 2 exits 0" \
 	'[ $RC -eq 0 ]'
 if have_python; then
 	check "bench --json is one JSON object with every required key" \
@@ -437,15 +440,61 @@ else:
         assert show[k] is None, k + " must be null when skipped"
     assert targets["show_small_met"] is None and targets["show_large_met"] is None
 PY'
+	check "bench --json has the process object, with sensible values" \
+		'python3 - "$T/out" "$EXPLICIT" <<'\''PY'\''
+import json, sys
+d = json.load(open(sys.argv[1]))
+explicit = sys.argv[2] == "yes"
+num = (int, float)
+proc, targets = d["process"], d["targets"]
+assert proc["workload"] == "keeptime-workload run", "process.workload"
+assert proc["ids"] == [7, 1000000, 2000000], "process.ids"
+assert proc["timerfds"] == 1 and proc["itimer"] == "ITIMER_REAL", "process set-up"
+assert proc["timed"] == ["kt_dump_process", "kt_restore_process"], "process.timed"
+assert targets["process_restore_ms_below"] == 34, "process_restore_ms_below"
+parts = ("dump", "dump_stopped", "restore", "restore_memory",
+         "restore_timers", "restore_rest")
+keys = [s + x for s in parts for x in ("_us", "_min_us", "_max_us")]
+keys += ["restore_timers_share", "n_timers", "n_vmas", "pages_bytes"]
+for k in keys + ["runs", "skipped", "samples_us"]:
+    assert k in proc, "process." + k
+if proc["runs"]:
+    assert explicit, "process measured without the prctl"
+    assert proc["runs"] == 2 and proc["skipped"] is None, "process.runs"
+    for s in parts:
+        lo, med, hi = proc[s + "_min_us"], proc[s + "_us"], proc[s + "_max_us"]
+        assert all(isinstance(x, num) and x >= 0 for x in (lo, med, hi)), s
+        assert lo <= med <= hi, s + ": min <= median <= max"
+        assert len(proc["samples_us"][s]) == 2, "samples_us." + s
+    for s in ("dump", "dump_stopped", "restore", "restore_timers"):
+        assert proc[s + "_us"] > 0, s
+    assert proc["dump_stopped_us"] <= proc["dump_us"] * 1.001, "stop within the dump"
+    # The parts of each run add up to its restore (3 decimals each).
+    for i in range(2):
+        got = sum(proc["samples_us"][s][i] for s in parts[3:])
+        assert abs(got - proc["samples_us"]["restore"][i]) < 0.01, "parts"
+    assert 0 < proc["restore_timers_share"] < 1, "restore_timers_share"
+    assert proc["n_timers"] == 4, "process.n_timers (3 POSIX timers, 1 timerfd)"
+    assert proc["n_vmas"] > 0 and proc["pages_bytes"] > 0, "n_vmas, pages_bytes"
+    assert isinstance(targets["process_restore_met"], bool), "process_restore_met"
+else:
+    # Skipped: no prctl (skipped says nothing then), not permitted or no
+    # workload (skipped says why); every number null.
+    assert proc["skipped"] is not None or not explicit, "process.skipped"
+    for k in keys:
+        assert proc[k] is None, k + " must be null when not measured"
+    assert targets["process_restore_met"] is None, "process_restore_met"
+PY'
 else
 	check "bench --json has every required key (grep, no python3)" \
-		'for k in kernel explicit_supported seed explicit_us linear_us speedup raw_loop_us step_ratio runs sparse n raw_us ratio snapshot capture_us save_us load_us restore_us image_bytes bytes_per_timer show n_small n_large small_us small_min_us small_max_us large_us large_min_us large_max_us per_timer_us; do grep -q "\"$k\":" "$T/out" || exit 1; done'
+		'for k in kernel explicit_supported seed explicit_us linear_us speedup raw_loop_us step_ratio runs sparse n raw_us ratio snapshot capture_us save_us load_us restore_us image_bytes bytes_per_timer show n_small n_large small_us small_min_us small_max_us large_us large_min_us large_max_us per_timer_us process dump_us dump_stopped_us restore_memory_us restore_timers_us restore_rest_us n_timers process_restore_met; do grep -q "\"$k\":" "$T/out" || exit 1; done'
 fi
 check "bench --json prints nothing but the object on stdout" \
 	'[ $bench_rc -ne 0 ] || { [ "$(head -c1 "$T/out")" = "{" ] && [ "$(tail -n1 "$T/out")" = "}" ]; }'
 
 run "$KT" bench --runs 3 --linear-runs 1 --sparse-n 100 --sparse-runs 1 \
-	--snapshot-n 100 --snapshot-runs 1 --show-n-large 100 --show-runs 1
+	--snapshot-n 100 --snapshot-runs 1 --show-n-large 100 --show-runs 1 \
+	--process-runs 1
 check "bench (table) exits 0 and shows the medians, ratios and targets" \
 	'[ $RC -eq 0 ] && [[ $OUT == *median* && $OUT == *"step ratio"* && $OUT == *targets:* && $OUT == *"sparse, ratio <= 1.3"* ]]'
 check "bench (table) shows the snapshot section after sparse" \
@@ -466,9 +515,21 @@ else
 	check "bench (table) times the show captures of 10 and 100 timers, per timer and ratio" \
 		'grep -Eq "^  10 timers .* 1$" "$T/out" && grep -Eq "^  100 timers .* 1$" "$T/out" && grep -Eq "^  per timer, 100 timers: +[0-9.]+ [nmu]?s \(10 timers: " "$T/out" && grep -Eq "^  ratio, 100 / 10 timers: +[0-9.]+ \(for 10.0x the timers\)$" "$T/out"'
 fi
+check "bench (table) shows the process section after show, and its target" \
+	'[[ $OUT == *"show: "*"process: the bundled workload (keeptime-workload run: "*"targets:"* ]] && grep -Eq "^  process, restore < 34 ms \(CRIU\) +[^ ].* (met|not met|n/a)$" "$T/out"'
+if [[ $ERR == *"process case skipped"* ]]; then
+	check "bench (table) says why the process case was skipped" \
+		'[[ $ERR == *"process case skipped: "* && $OUT == *"restore (kt_restore_process)"*"not measured: skipped"* ]]'
+elif [ "$EXPLICIT" = yes ]; then
+	check "bench (table) times the dump, the restore and its parts, the timer part in us" \
+		'for w in "dump \(kt_dump_process\)" "  process held stopped" "restore \(kt_restore_process\)" "  memory" "  timers, at their IDs" "  the rest"; do grep -Eq "^  $w .* 1$" "$T/out" || exit 1; done && grep -Eq "^  timer part of the restore: +[0-9.]+ us \([0-9.]+ % of it\)$" "$T/out" && grep -Eq "^  restored: +[1-9][0-9]* mappings, [1-9][0-9]* KiB of memory, 4 timers$" "$T/out"'
+else
+	check "bench (table) says the process case was not measured" \
+		'[[ $OUT == *"restore (kt_restore_process)"*"not measured: no PR_TIMER_CREATE_RESTORE_IDS"* ]]'
+fi
 
 run "$KT" bench --json --runs 1 --linear-runs 1 --sparse-n 10 --sparse-runs 1 \
-	--snapshot-runs 0 --show-runs 0
+	--snapshot-runs 0 --show-runs 0 --process-runs 0
 if have_python; then
 	check "bench --json --show-runs 0: the show fields are null" \
 		'[ $RC -eq 0 ] && python3 - "$T/out" <<'\''PY'\''
@@ -498,6 +559,21 @@ for s in ("capture", "save", "load", "restore"):
     assert snap["per_timer_us"][s] is None, "per_timer_us." + s
     assert snap["samples_us"][s] == [], "samples_us." + s
 assert snap["image_bytes"] is None and snap["bytes_per_timer"] is None, "image"
+PY'
+	check "bench --json --process-runs 0: the process fields are null" \
+		'[ $RC -eq 0 ] && python3 - "$T/out" <<'\''PY'\''
+import json, sys
+d = json.load(open(sys.argv[1]))
+proc = d["process"]
+assert proc["runs"] == 0 and proc["skipped"] is None, "runs, skipped"
+for s in ("dump", "dump_stopped", "restore", "restore_memory",
+          "restore_timers", "restore_rest"):
+    for x in ("_us", "_min_us", "_max_us"):
+        assert proc[s + x] is None, s + x
+    assert proc["samples_us"][s] == [], "samples_us." + s
+for k in ("restore_timers_share", "n_timers", "n_vmas", "pages_bytes"):
+    assert proc[k] is None, k
+assert d["targets"]["process_restore_met"] is None, "process_restore_met"
 PY'
 else
 	check "bench --json --snapshot-runs 0: the snapshot fields are null (grep)" \
@@ -760,7 +836,7 @@ if command -v groff >/dev/null 2>&1; then
 	RC=0
 	groff -man -Tascii -P-cbou "$man_page" >"$T/man.txt" 2>"$T/err" || RC=$?
 	check "the man page documents every command and option" \
-		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime dump" "keeptime restore" --pid --force --dir --kill --wait --keep-absolute "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --snapshot-n --snapshot-runs --show-n-small --show-n-large --show-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
+		'[ $RC -eq 0 ] && for w in "keeptime probe" "keeptime create" "keeptime bench" "keeptime show" "keeptime dump" "keeptime restore" --pid --force --dir --kill --wait --keep-absolute "keeptime help" --json --explicit --linear --max-steps --max-seconds --progress --clock --notify --signal --quiet --runs --linear-runs --sparse-n --sparse-runs --snapshot-n --snapshot-runs --show-n-small --show-n-large --show-runs --process-runs --verbose --version --help KEEPTIME_FORCE_LINEAR "EXIT STATUS" EXAMPLES; do
 			grep -q -e "$w" "$T/man.txt" || { echo "missing: $w"; exit 1; }
 		done'
 else

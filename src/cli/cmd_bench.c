@@ -18,13 +18,14 @@ void cmd_bench_help(FILE *f)
 	      "                      [--sparse-n N] [--sparse-runs N]\n"
 	      "                      [--snapshot-n N] [--snapshot-runs N]\n"
 	      "                      [--show-n-small N] [--show-n-large N]\n"
-	      "                      [--show-runs N]\n"
+	      "                      [--show-runs N] [--process-runs N]\n"
 	      "\n"
 	      "Measure the claim of the kernel commit that added\n"
 	      "PR_TIMER_CREATE_RESTORE_IDS: recreating two timers with IDs\n"
 	      "1000000 and 2000000 takes 1.5 s by the create/delete walk and\n"
 	      "3 us with the prctl; what a checkpoint and restore of many\n"
-	      "timers costs; and how long keeptime show stops its target.\n"
+	      "timers costs; how long keeptime show stops its target; and how\n"
+	      "long a dump and a restore of a whole process take.\n"
 	      "Each measurement runs in a fresh fork()ed child.\n"
 	      "In the seed and sparse cases only the creation is timed and all\n"
 	      "timers are CLOCK_MONOTONIC with SIGEV_NONE.\n"
@@ -51,14 +52,27 @@ void cmd_bench_help(FILE *f)
 	      "            bounds the stop of keeptime show PID. For a small and\n"
 	      "            a large N, interleaved; reports per timer and the\n"
 	      "            ratio large / small\n"
+	      "  process   the child starts the bundled workload (keeptime-\n"
+	      "            workload run, found next to the keeptime binary:\n"
+	      "            POSIX timers at IDs 7, 1000000, 2000000, a timerfd,\n"
+	      "            ITIMER_REAL), then, run after run, times\n"
+	      "            kt_dump_process with KT_DUMP_KILL and\n"
+	      "            kt_restore_process of it (same PID, a child of the\n"
+	      "            child: the next run dumps it), after an untimed\n"
+	      "            warm-up run. Reports the dump, how long it stopped the\n"
+	      "            process, the restore and its memory, timer (in us)\n"
+	      "            and other parts\n"
 	      "\n"
 	      "Targets: seed explicit median < 20 us; linear / raw loop <= 1.2;\n"
 	      "sparse explicit / raw <= 1.3; show of 10 timers < 5 ms, of 10000\n"
-	      "timers < 50 ms. Missing a target is reported, not an error.\n"
+	      "timers < 50 ms; process restore < 34 ms (CRIU's, issue 6).\n"
+	      "Missing a target is reported, not an error.\n"
 	      "Without the prctl (Linux < 6.15) the explicit measurements and\n"
-	      "the snapshot case are skipped (null in JSON), and the show\n"
-	      "targets get their timers by the linear walk (slow to set up).\n"
-	      "Where ptrace is not permitted the show case is skipped.\n"
+	      "the snapshot and process cases are skipped (null in JSON), and\n"
+	      "the show targets get their timers by the linear walk (slow to\n"
+	      "set up). Where ptrace is not permitted the show case is skipped;\n"
+	      "where the dump or restore is not (CAP_CHECKPOINT_RESTORE), or\n"
+	      "there is no keeptime-workload, the process case is.\n"
 	      "\n"
 	      "Options:\n"
 	      "  --json             print one JSON object\n"
@@ -78,6 +92,8 @@ void cmd_bench_help(FILE *f)
 	      "                     RLIMIT_SIGPENDING slot\n"
 	      "  --show-runs N      show runs of each size (default 11; 0 skips\n"
 	      "                     the case)\n"
+	      "  --process-runs N   process runs, each a dump and a restore\n"
+	      "                     (default 11; 0 skips the case)\n"
 	      "  -v, --verbose      show progress and debug messages\n"
 	      "  -h, --help         show this help\n",
 	      f);
@@ -102,6 +118,7 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 		OPT_SHOW_N_SMALL,
 		OPT_SHOW_N_LARGE,
 		OPT_SHOW_RUNS,
+		OPT_PROCESS_RUNS,
 	};
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, OPT_JSON},
@@ -114,6 +131,7 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 		{"show-n-small", required_argument, NULL, OPT_SHOW_N_SMALL},
 		{"show-n-large", required_argument, NULL, OPT_SHOW_N_LARGE},
 		{"show-runs", required_argument, NULL, OPT_SHOW_RUNS},
+		{"process-runs", required_argument, NULL, OPT_PROCESS_RUNS},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -173,6 +191,11 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 					BENCH_MAX_RUNS, &v);
 			a->cfg.show_runs = (unsigned)v;
 			break;
+		case OPT_PROCESS_RUNS:
+			err = args_uint(cli, "--process-runs", optarg, 0,
+					BENCH_MAX_RUNS, &v);
+			a->cfg.process_runs = (unsigned)v;
+			break;
 		case 'v':
 			cli->verbose = true;
 			break;
@@ -204,7 +227,9 @@ struct sigpending_need {
  * snapshot child (its restore recreates them only after deleting the
  * originals, so never twice as many). A show target holds its N, one at a
  * time (each is killed and reaped before the next is forked), plus one
- * while the linear walk sets them up. The seed children hold at most 3.
+ * while the linear walk sets them up. The seed children hold at most 3,
+ * and so does the process case's workload (one at a time: each is dumped
+ * and killed before its restore).
  */
 static struct sigpending_need sigpending_need(const struct bench_config *cfg,
 					      bool explicit_supported,
@@ -322,6 +347,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 				.show_runs = BENCH_DEFAULT_SHOW_RUNS,
 				.show_n_small = BENCH_DEFAULT_SHOW_N_SMALL,
 				.show_n_large = BENCH_DEFAULT_SHOW_N_LARGE,
+				.process_runs = BENCH_DEFAULT_PROCESS_RUNS,
 			},
 	};
 	struct bench_progress prog = {.tty = isatty(STDERR_FILENO) == 1};
@@ -359,7 +385,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		cli_err("bench: this kernel does not grant explicit timer IDs "
 			"(PR_TIMER_CREATE_RESTORE_IDS needs Linux >= 6.15): "
 			"measuring the linear walk and the raw calls only, "
-			"skipping the snapshot case");
+			"skipping the snapshot and process cases");
 
 	res = calloc(1, sizeof(*res));
 	if (!res) {
@@ -379,6 +405,9 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 	if (res->show_skipped[0])
 		cli_err("warning: bench: show case skipped: %s",
 			res->show_skipped);
+	if (res->process_skipped[0])
+		cli_err("warning: bench: process case skipped: %s",
+			res->process_skipped);
 
 	view = (struct bench_view){
 		.kernel = uts.release,
