@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -40,6 +41,7 @@
 #include "../src/lib/dump.h"
 #include "../src/lib/process_image.h"
 #include "../src/lib/process_image_fmt.h"
+#include "../src/lib/procfs_smaps.h"
 #include "../src/lib/snapshot.h"
 #include "kt_test.h"
 
@@ -967,6 +969,7 @@ Test(dump, damaged_images_are_refused_naming_the_offset, .timeout = 120)
 			{7, 0, 4, 4, 9, 4, "fd record, field kind"},
 			{8, 1, 0, 8, 0, 0, "vma record, field start"},
 			{8, 0, 32, 4, 42, 32, "vma record, field kind"},
+			{8, 0, 28, 4, 0x80, 28, "vma record, field flags"},
 			{9, 0, 16, 8, 4096, 16, "pages record, field off"},
 			{1, 0, 8, 4, 8192, 8,
 			 "process record, field page_size"},
@@ -1083,5 +1086,447 @@ Test(dump, ten_megabytes, .timeout = 120)
 	close(pages_fd);
 	kt_process_image_free(img);
 	stop_holder(&h);
+	rm_dir(dir);
+}
+
+/* ---- VmFlags: MAP_NORESERVE and madvise advice (version 1.1) ---- */
+
+/* The advice a flagged process gives, one page each, and its flag. */
+static const struct {
+	int advice;
+	uint32_t flag;
+	unsigned smap; /* as /proc/PID/smaps shows it */
+	bool hint;     /* refused with EINVAL without transparent huge pages */
+} advices[] = {
+	{MADV_DONTFORK, KT_VMA_DONTFORK, KT_SMAP_DONTCOPY, false},
+	{MADV_WIPEONFORK, KT_VMA_WIPEONFORK, KT_SMAP_WIPEONFORK, false},
+	{MADV_DONTDUMP, KT_VMA_DONTDUMP, KT_SMAP_DONTDUMP, false},
+	{MADV_HUGEPAGE, KT_VMA_HUGEPAGE, KT_SMAP_HUGEPAGE, true},
+	{MADV_NOHUGEPAGE, KT_VMA_NOHUGEPAGE, KT_SMAP_NOHUGEPAGE, true},
+};
+#define N_ADVICE (sizeof(advices) / sizeof(advices[0]))
+
+/* The environment variable that makes this program a flagged process
+ * (its value: the size of the MAP_NORESERVE mapping), and the descriptor
+ * it reports on. */
+#define FLAGGED_ENV "KT_TEST_FLAGGED_PROCESS"
+#define FLAGGED_FD  3
+
+/* What a flagged process reports about itself, once. */
+struct flagged_report {
+	int step;	/* 0: set up; N: set-up step N failed */
+	uint64_t big;	/* MAP_NORESERVE, big_len bytes, a page written */
+	size_t big_len; /* mid-way */
+	uint64_t adv[N_ADVICE];	      /* one page each, written */
+	uint32_t adv_flags[N_ADVICE]; /* its flag, 0 if madvise refused */
+	uint64_t ticks_addr;	      /* its counter */
+};
+
+struct flagged {
+	pid_t pid;
+	struct flagged_report rep;
+	char exe[64]; /* its executable: a copy of this one */
+};
+
+static volatile unsigned long flagged_ticks;
+
+#define FSTEP(n, cond)                                                         \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			rep.step = (n);                                        \
+			goto report;                                           \
+		}                                                              \
+	} while (0)
+
+/*
+ * A flagged process: this program run again (a copy of it, see
+ * start_flagged()) with FLAGGED_ENV set, which never reaches Criterion's
+ * main. No descriptor but /dev/null, more memory reserved with
+ * MAP_NORESERVE than may be committed, a page of each advice; it reports
+ * on FLAGGED_FD, closes it and counts until killed.
+ */
+__attribute__((constructor)) static void flagged_main(void)
+{
+	const char *env = getenv(FLAGGED_ENV);
+	struct flagged_report rep = {0};
+	char *area, *big;
+
+	if (!env)
+		return;
+	rep.big_len = (size_t)strtoull(env, NULL, 10);
+	FSTEP(1, prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() > 1);
+	FSTEP(2, close_range(FLAGGED_FD + 1, ~0U, 0) == 0);
+	FSTEP(3, close(0) == 0 && close(1) == 0 && close(2) == 0 &&
+			 open("/dev/null", O_RDONLY) == 0 &&
+			 open("/dev/null", O_WRONLY) == 1 && dup(1) == 2);
+	/* Each page between PROT_NONE guards, so that none merges. */
+	area = mmap(NULL, (2 * N_ADVICE + 1) * PAGE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	FSTEP(4, area != MAP_FAILED);
+	for (size_t i = 0; i < N_ADVICE; i++) {
+		char *p = area + (2 * i + 1) * PAGE;
+
+		FSTEP(5, mprotect(p, PAGE, PROT_READ | PROT_WRITE) == 0);
+		if (madvise(p, PAGE, advices[i].advice) == 0)
+			rep.adv_flags[i] = advices[i].flag;
+		else
+			FSTEP(6, errno == EINVAL && advices[i].hint);
+		fill(p, PAGE, 10 + (unsigned)i, PAGE);
+		rep.adv[i] = (uintptr_t)p;
+	}
+	big = mmap(NULL, rep.big_len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	FSTEP(7, big != MAP_FAILED);
+	fill(big + rep.big_len / 2, PAGE, 9, PAGE);
+	rep.big = (uintptr_t)big;
+	rep.ticks_addr = (uintptr_t)&flagged_ticks;
+report:
+	if (write(FLAGGED_FD, &rep, sizeof(rep)) != (ssize_t)sizeof(rep) ||
+	    close(FLAGGED_FD) < 0 || rep.step)
+		_exit(1);
+	for (;;) {
+		struct timespec ms = {0, 1000000};
+
+		flagged_ticks++;
+		nanosleep(&ms, NULL);
+	}
+}
+
+/*
+ * Twice what this machine may commit (RAM and swap): a mapping that only
+ * MAP_NORESERVE lets exist under the default overcommit heuristic, yet
+ * no bigger than it needs to be (kernels without PAGEMAP_SCAN read eight
+ * bytes of pagemap per page of it).
+ */
+static size_t beyond_commit(void)
+{
+	struct sysinfo si;
+	uint64_t total;
+
+	cr_assert_eq(sysinfo(&si), 0);
+	total = ((uint64_t)si.totalram + si.totalswap) * si.mem_unit * 2;
+	return (size_t)((total + (1ULL << 30)) & ~((1ULL << 30) - 1));
+}
+
+/*
+ * Start a flagged process. It runs a copy of this program: a restore
+ * cannot give a process the restoring program's executable while that is
+ * mapped (PR_SET_MM_MAP answers EBUSY), and a restore maps every file the
+ * dumped process had mapped, its executable too.
+ */
+static struct flagged start_flagged(void)
+{
+	static char exe[16 << 20];
+	struct flagged f = {0};
+	char mode[16] = "", len_env[32];
+	ssize_t n, got = 0;
+	int fd, p[2];
+
+	if (ktt_read_file("/proc/sys/vm/overcommit_memory", mode,
+			  sizeof(mode)) > 0 &&
+	    mode[0] == '2')
+		cr_skip_test("vm.overcommit_memory is 2: MAP_NORESERVE is "
+			     "ignored");
+	n = ktt_read_file("/proc/self/exe", exe, sizeof(exe));
+	cr_assert_gt(n, 0);
+	cr_assert_lt((size_t)n, sizeof(exe));
+	snprintf(f.exe, sizeof(f.exe), "/tmp/kt-flagged-XXXXXX");
+	fd = mkostemp(f.exe, O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, exe, (size_t)n), n);
+	cr_assert_eq(fchmod(fd, 0700), 0);
+	cr_assert_eq(close(fd), 0);
+	snprintf(len_env, sizeof(len_env), "%zu", beyond_commit());
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	f.pid = fork();
+	cr_assert_geq(f.pid, 0);
+	if (f.pid == 0) {
+		char *argv[] = {f.exe, NULL};
+
+		if (dup2(p[1], FLAGGED_FD) == FLAGGED_FD &&
+		    setenv(FLAGGED_ENV, len_env, 1) == 0)
+			execv(f.exe, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (got < (ssize_t)sizeof(f.rep) &&
+	       ((n = read(p[0], (char *)&f.rep + got,
+			  sizeof(f.rep) - (size_t)got)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		got += n > 0 ? n : 0;
+	/* Then end of file: it closed its end, nothing but /dev/null is
+	 * left. */
+	cr_assert_eq(got, (ssize_t)sizeof(f.rep),
+		     "no report from the flagged "
+		     "process");
+	cr_assert_eq(read(p[0], &n, 1), 0);
+	close(p[0]);
+	cr_assert_eq(f.rep.step, 0,
+		     "the flagged process's set-up failed at "
+		     "step %d",
+		     f.rep.step);
+	return f;
+}
+
+/* Read len bytes of another process's memory. */
+static bool peek(pid_t pid, uint64_t addr, void *out, size_t len)
+{
+	char path[64];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = pread(fd, out, len, (off_t)addr) == (ssize_t)len;
+	close(fd);
+	return ok;
+}
+
+/* Its counter moves on. */
+static void expect_flagged_runs(const struct flagged *f, const char *what)
+{
+	unsigned long t0 = 0, t1 = 0;
+
+	cr_assert(peek(f->pid, f->rep.ticks_addr, &t0, sizeof(t0)));
+	for (int i = 0; i < 5000 && t1 <= t0 + 2; i++) {
+		usleep(1000);
+		cr_assert(peek(f->pid, f->rep.ticks_addr, &t1, sizeof(t1)));
+	}
+	cr_expect_gt(t1, t0 + 2, "%s runs on", what);
+}
+
+static void stop_flagged(struct flagged *f)
+{
+	int status;
+
+	if (f->pid > 0) {
+		cr_assert_eq(kill(f->pid, SIGKILL), 0);
+		cr_assert_eq(waitpid(f->pid, &status, 0), f->pid);
+		cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+			  "ended with status 0x%x", status);
+	}
+	unlink(f->exe);
+}
+
+Test(dump, records_noreserve_and_madvise_flags, .timeout = 60)
+{
+	struct flagged f = start_flagged();
+	struct kt_process_image *img;
+	const struct kt_pimg_vma *v;
+	char dir[512];
+
+	tmp_dir(dir, sizeof(dir));
+	dump(f.pid, dir, 0, NULL);
+	img = load(dir);
+	v = vma_at(img, f.rep.big);
+	cr_assert_not_null(v);
+	cr_expect_eq(v->start, f.rep.big);
+	cr_expect_eq(v->end, f.rep.big + f.rep.big_len);
+	cr_expect_eq(v->kind, KT_VMA_ANON);
+	cr_expect_eq(v->flags, KT_VMA_NORESERVE, "flags 0x%x", v->flags);
+	for (size_t i = 0; i < N_ADVICE; i++) {
+		v = vma_at(img, f.rep.adv[i]);
+		cr_assert_not_null(v);
+		cr_expect(v->start == f.rep.adv[i] &&
+				  v->end == f.rep.adv[i] + PAGE,
+			  "advice %zu: the page is a mapping of its own", i);
+		cr_expect_eq(v->flags, f.rep.adv_flags[i],
+			     "advice %zu: flags 0x%x, not 0x%x", i, v->flags,
+			     f.rep.adv_flags[i]);
+	}
+	for (size_t i = 0; i < img->n_vmas; i++) {
+		cr_expect_eq(img->vmas[i].flags & ~KT_VMA_FLAGS_1_1, 0);
+		if (img->vmas[i].kind >= KT_VMA_VDSO)
+			cr_expect_eq(img->vmas[i].flags, 0,
+				     "the vdso's flags are the kernel's");
+	}
+	kt_process_image_free(img);
+	expect_flagged_runs(&f, "the dumped process");
+	stop_flagged(&f);
+	rm_dir(dir);
+}
+
+/* The payload offsets of every vma record of a process.img. */
+static size_t vma_records(const unsigned char *buf, size_t len, size_t *out,
+			  size_t max)
+{
+	size_t n = 0;
+
+	for (size_t off = 32; off + 8 <= len;) {
+		unsigned t = buf[off] | buf[off + 1] << 8;
+		size_t plen = buf[off + 4] | buf[off + 5] << 8 |
+			      (size_t)buf[off + 6] << 16;
+
+		if (t == 8 && n < max)
+			out[n++] = off + 8;
+		off += 8 + plen;
+	}
+	return n;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/* Version 1.1 writes the new flags; a 1.0 image is read as before, and
+ * neither may hold a flag its version does not know, nor one that cannot
+ * be restored. */
+Test(dump, vma_flags_by_minor_version, .timeout = 60)
+{
+	static size_t vmas[4096];
+	static unsigned char buf[1 << 20];
+	struct flagged f = start_flagged();
+	char dir[512], path[600], msg[512];
+	unsigned char *orig;
+	size_t len, n, big = 0, file = 0, vdso = 0;
+
+	tmp_dir(dir, sizeof(dir));
+	dump(f.pid, dir, 0, NULL);
+	snprintf(path, sizeof(path), "%s/%s", dir, KT_PIMG_PROCESS);
+	orig = read_all(path, &len);
+	cr_expect_eq(orig[10] | orig[11] << 8, 1, "minor version 1 written");
+	n = vma_records(orig, len, vmas, 4096);
+	cr_assert_gt(n, 0);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t start;
+		uint32_t kind = get32(orig + vmas[i] + 32);
+
+		memcpy(&start, orig + vmas[i], 8);
+		if (start == f.rep.big)
+			big = vmas[i];
+		if (kind == KT_VMA_FILE && !file)
+			file = vmas[i];
+		if (kind == KT_VMA_VDSO)
+			vdso = vmas[i];
+	}
+	cr_assert(big && file && vdso);
+	cr_assert_eq(get32(orig + big + 28), KT_VMA_NORESERVE);
+
+	/* Minor 0: the new flags are refused ... */
+	memcpy(buf, orig, len);
+	buf[10] = 0;
+	reseal(buf, len);
+	cr_expect_eq(parse(buf, len, msg, sizeof(msg)), -EBADMSG);
+	cr_expect_not_null(strstr(msg, "vma record, field flags"), "%s", msg);
+	cr_expect_not_null(strstr(msg, "version 1.0"), "%s", msg);
+	/* ... and without them it is read. */
+	for (size_t i = 0; i < n; i++)
+		put32(buf + vmas[i] + 28,
+		      get32(buf + vmas[i] + 28) & KT_VMA_SHARED);
+	reseal(buf, len);
+	cr_expect_eq(parse(buf, len, msg, sizeof(msg)), 0, "%s", msg);
+
+	/* Minor 1: a bit it does not know, wipe-on-fork on a file, flags on
+	 * the vdso. */
+	{
+		const struct {
+			size_t rec;
+			uint32_t flags;
+			const char *expect;
+		} cases[] = {
+			{big, KT_VMA_NORESERVE | 0x80, "unknown to version"},
+			{file, KT_VMA_WIPEONFORK, "wipe-on-fork"},
+			{vdso, KT_VMA_DONTDUMP, "on a mapping of kind 6"},
+		};
+
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			memcpy(buf, orig, len);
+			put32(buf + cases[c].rec + 28,
+			      get32(buf + cases[c].rec + 28) | cases[c].flags);
+			reseal(buf, len);
+			cr_expect_eq(parse(buf, len, msg, sizeof(msg)),
+				     -EBADMSG, "case %zu accepted", c);
+			cr_expect_not_null(strstr(msg, "field flags"),
+					   "case %zu: %s", c, msg);
+			cr_expect_not_null(strstr(msg, cases[c].expect),
+					   "case %zu: %s", c, msg);
+		}
+	}
+	stop_flagged(&f);
+	rm_dir(dir);
+}
+
+/*
+ * The whole way: dumped with KT_DUMP_KILL, restored (a MAP_NORESERVE
+ * mapping beyond what may be committed is refused with ENOMEM unless the
+ * restore maps it so), and the restored process has every flag again, its
+ * memory, and runs on.
+ */
+Test(dump, restore_maps_noreserve_and_gives_the_advice_again, .timeout = 120)
+{
+	static char text[4 << 20];
+	struct flagged f;
+	struct kt_proc_smap *sm = NULL;
+	struct kt_parse_error perr;
+	unsigned char page[PAGE];
+	char dir[512], path[64], msg[1024] = "";
+	bool seen_big = false;
+	size_t n = 0;
+	ssize_t len;
+	pid_t pid = -1, r;
+	int status, err;
+	KT_OPTS(kt_restore_process_opts, opts, .err_buf = msg,
+		.err_len = sizeof(msg));
+
+	if (!ktt_have_cap(40 /* CAP_CHECKPOINT_RESTORE */) &&
+	    !ktt_have_cap(21 /* CAP_SYS_ADMIN */))
+		cr_skip_test("a restore needs CAP_CHECKPOINT_RESTORE");
+	f = start_flagged();
+	tmp_dir(dir, sizeof(dir));
+	dump(f.pid, dir, KT_DUMP_KILL, NULL);
+	while ((r = waitpid(f.pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	cr_assert(r == f.pid || (r < 0 && errno == ECHILD));
+
+	err = kt_restore_process(dir, &opts, &pid);
+	cr_assert_eq(err, 0, "restore: %s (%s)", strerror(-err), msg);
+	cr_assert_eq(pid, f.pid);
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	len = ktt_read_file(path, text, sizeof(text));
+	cr_assert_gt(len, 0);
+	cr_assert_eq(kt_procfs_smaps_parse(text, (size_t)len, &sm, &n, &perr),
+		     0, "%s", perr.msg);
+	for (size_t i = 0; i < n; i++) {
+		if (sm[i].start == f.rep.big) {
+			seen_big = true;
+			cr_expect_eq(sm[i].end, f.rep.big + f.rep.big_len);
+			cr_expect(sm[i].flags & KT_SMAP_NORESERVE,
+				  "restored without MAP_NORESERVE");
+		}
+		for (size_t k = 0; k < N_ADVICE; k++)
+			if (sm[i].start == f.rep.adv[k])
+				cr_expect_eq(!!(sm[i].flags & advices[k].smap),
+					     !!f.rep.adv_flags[k],
+					     "advice %zu: VmFlags 0x%x", k,
+					     sm[i].flags);
+	}
+	cr_expect(seen_big, "no mapping at 0x%llx",
+		  (unsigned long long)f.rep.big);
+	free(sm);
+
+	/* Its memory, and it runs on. */
+	cr_assert(peek(pid, f.rep.big + f.rep.big_len / 2, page, PAGE));
+	for (size_t i = 0; i < PAGE; i++)
+		cr_assert_eq(page[i], pattern(9, i), "byte %zu", i);
+	for (size_t k = 0; k < N_ADVICE; k++) {
+		cr_assert(peek(pid, f.rep.adv[k], page, PAGE));
+		for (size_t i = 0; i < PAGE; i++)
+			cr_assert_eq(page[i], pattern(10 + (unsigned)k, i),
+				     "advice %zu: byte %zu", k, i);
+	}
+	expect_flagged_runs(&f, "the restored process");
+	stop_flagged(&f);
 	rm_dir(dir);
 }

@@ -159,6 +159,7 @@ long ktc_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd,
 	      uint64_t off);
 int ktc_munmap(uint64_t addr, uint64_t len);
 int ktc_mprotect(uint64_t addr, uint64_t len, int prot);
+int ktc_madvise(uint64_t addr, uint64_t len, int advice);
 long ktc_pread(int fd, void *buf, uint64_t len, uint64_t off);
 int ktc_arch_prctl(int code, uint64_t addr);
 int ktc_prctl(int option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5);

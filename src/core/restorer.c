@@ -15,6 +15,11 @@
 #define PROT_WRITE	     0x2
 #define MAP_FIXED_NOREPLACE  0x100000
 #define ARCH_MAP_VDSO_64     0x2003
+#define MADV_DONTFORK	     10
+#define MADV_HUGEPAGE	     14
+#define MADV_NOHUGEPAGE	     15
+#define MADV_DONTDUMP	     16
+#define MADV_WIPEONFORK	     18
 #define PR_SET_NAME	     15
 #define PR_SET_MM	     35
 #define PR_SET_MM_MAP	     14
@@ -92,6 +97,38 @@ static long fill(struct ktc_restorer_args *a, uint64_t i)
 	return 0;
 }
 
+/*
+ * What madvise(2) had set on mapping i (<asm-generic/mman-common.h>).
+ * (NO)HUGEPAGE is a hint a kernel without transparent huge pages refuses
+ * with EINVAL: the mapping is as good without it.
+ */
+static long advise(struct ktc_restorer_args *a, uint64_t i,
+		   const struct ktc_rst_vma *v)
+{
+	static const struct {
+		uint32_t bit;
+		int advice;
+		int hint;
+	} adv[] = {
+		{KTC_RST_ADV_DONTFORK, MADV_DONTFORK, 0},
+		{KTC_RST_ADV_WIPEONFORK, MADV_WIPEONFORK, 0},
+		{KTC_RST_ADV_DONTDUMP, MADV_DONTDUMP, 0},
+		{KTC_RST_ADV_HUGEPAGE, MADV_HUGEPAGE, 1},
+		{KTC_RST_ADV_NOHUGEPAGE, MADV_NOHUGEPAGE, 1},
+	};
+
+	for (uint64_t k = 0; k < sizeof(adv) / sizeof(adv[0]); k++) {
+		int r;
+
+		if (!(v->advice & adv[k].bit))
+			continue;
+		r = ktc_madvise(v->start, v->end - v->start, adv[k].advice);
+		if (r < 0 && !(r == -EINVAL && adv[k].hint))
+			return fail(a, KTC_RST_ADVISE, i, r);
+	}
+	return 0;
+}
+
 static long map_vma(struct ktc_restorer_args *a, uint64_t i)
 {
 	const struct ktc_rst_vma *v =
@@ -114,6 +151,8 @@ static long map_vma(struct ktc_restorer_args *a, uint64_t i)
 			return r;
 	if (prot != v->prot && (r = ktc_mprotect(v->start, len, v->prot)) < 0)
 		return fail(a, KTC_RST_PROTECT, i, r);
+	if (v->advice && (r = advise(a, i, v)) < 0)
+		return r;
 	/* A name is for people reading maps: a kernel without
 	 * CONFIG_ANON_VMA_NAME refuses it, and the process does not care. */
 	if (v->name_len)
@@ -224,6 +263,7 @@ static long check_args(struct ktc_restorer_args *a)
 		if (v[i].n_runs > a->n_runs ||
 		    v[i].first_run > a->n_runs - v[i].n_runs ||
 		    v[i].start >= v[i].end ||
+		    (v[i].advice & ~KTC_RST_ADV_ALL) ||
 		    (v[i].start < a->area_end && a->area_start < v[i].end) ||
 		    (v[i].name_len &&
 		     !within(a, v[i].name_off, v[i].name_len + 1ULL, 1)))

@@ -9,7 +9,9 @@
  *   1. every mapping but its own area is unmapped (the old program, its
  *      stack, its vdso);
  *   2. each dumped mapping is made at its address, from its file or
- *      anonymous, and filled from pages.img; then its protection is set;
+ *      anonymous, and filled from pages.img; then its protection is set
+ *      and what madvise(2) had set on it (DONTFORK, WIPEONFORK, DONTDUMP,
+ *      HUGEPAGE, NOHUGEPAGE) set again;
  *   3. the vdso is mapped where it was (ARCH_MAP_VDSO_64), and the mm
  *      layout (code, data, brk, stack, arguments, environment, auxv, exe)
  *      is set with PR_SET_MM_MAP;
@@ -35,19 +37,30 @@
 #include "parasite.h"
 #include "restore.h"
 
+/* What madvise(2) set on a mapping, applied once it is filled and
+ * protected (struct ktc_rst_vma's advice). */
+#define KTC_RST_ADV_DONTFORK   0x01 /* MADV_DONTFORK */
+#define KTC_RST_ADV_WIPEONFORK 0x02 /* MADV_WIPEONFORK */
+#define KTC_RST_ADV_DONTDUMP   0x04 /* MADV_DONTDUMP */
+#define KTC_RST_ADV_HUGEPAGE   0x08 /* MADV_HUGEPAGE: EINVAL is no failure */
+#define KTC_RST_ADV_NOHUGEPAGE 0x10 /* MADV_NOHUGEPAGE: likewise */
+#define KTC_RST_ADV_ALL	       0x1f
+
 /* A mapping to make. */
 struct ktc_rst_vma {
 	uint64_t start, end; /* page aligned */
 	uint64_t pgoff;	     /* file offset, bytes */
 	int32_t prot;	     /* PROT_* */
 	int32_t flags;	     /* mmap flags: MAP_PRIVATE or MAP_SHARED, with
-				MAP_ANONYMOUS, MAP_GROWSDOWN */
+				MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_NORESERVE */
 	int32_t fd;	     /* the file, or -1 */
 	uint32_t name_len;   /* "[anon:NAME]": NAME's length, or 0 */
 	uint64_t name_off;   /* NAME, NUL-terminated */
 	uint64_t first_run, n_runs; /* contents: runs[first_run..+n_runs) */
+	uint32_t advice;	    /* KTC_RST_ADV_* */
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct ktc_rst_vma) == 64, "vma layout");
+_Static_assert(sizeof(struct ktc_rst_vma) == 72, "vma layout");
 
 /* Contents: len bytes at address start, from offset off of pages.img. */
 struct ktc_rst_run {
@@ -102,7 +115,9 @@ enum ktc_rst_stage {
 	KTC_RST_COMM,	   /* PR_SET_NAME */
 	KTC_RST_CLOSE,	   /* closing working descriptor index */
 	KTC_RST_RLIMIT,	   /* prlimit of resource index */
+	KTC_RST_ADVISE,	   /* madvise of vma index (its advice) */
 };
+#define KTC_RST_LAST_STAGE KTC_RST_ADVISE
 
 #define KTC_RST_NSIG	 64
 #define KTC_RST_NRLIMITS 16

@@ -150,6 +150,11 @@ int ktc_mprotect(uint64_t addr, uint64_t len, int prot)
 	return (int)ktc_syscall3(__NR_mprotect, (long)addr, (long)len, prot);
 }
 
+int ktc_madvise(uint64_t addr, uint64_t len, int advice)
+{
+	return (int)ktc_syscall3(__NR_madvise, (long)addr, (long)len, advice);
+}
+
 long ktc_pread(int fd, void *buf, uint64_t len, uint64_t off)
 {
 	return ktc_syscall4(__NR_pread64, fd, (long)buf, (long)len, (long)off);

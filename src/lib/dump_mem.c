@@ -21,6 +21,13 @@
  *   [uprobes] are the kernel's and left out.
  * Files are identified through /proc/PID/map_files (the real file, whatever
  * its name shows), whose path must still lead to the same inode.
+ *
+ * /proc/PID/smaps, read right after maps, gives the VmFlags a restore
+ * needs (MAP_NORESERVE, and what madvise(2) set: DONTFORK, WIPEONFORK,
+ * DONTDUMP, HUGEPAGE, NOHUGEPAGE); its mappings must be exactly those of
+ * maps. The process is stopped and nothing runs in it yet, so a
+ * difference means something else changed its memory map (a process
+ * sharing it, another tracer): the dump fails with -EAGAIN.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +42,7 @@
 #include "dump.h"
 #include "procfs_maps.h"
 #include "procfs_read.h"
+#include "procfs_smaps.h"
 
 bool kt_dump_force_pagemap_read;
 
@@ -405,7 +413,30 @@ static int vma_kind(struct mem *m, const struct kt_proc_map *map)
 			    map->name ? map->name : "");
 }
 
-static int dump_map(struct mem *m, const struct kt_proc_map *map)
+/* The vma flags of the image for the VmFlags of smaps. */
+static uint32_t vma_flags(unsigned smap_flags)
+{
+	static const struct {
+		unsigned smap;
+		uint32_t vma;
+	} bits[] = {
+		{KT_SMAP_NORESERVE, KT_VMA_NORESERVE},
+		{KT_SMAP_DONTCOPY, KT_VMA_DONTFORK},
+		{KT_SMAP_WIPEONFORK, KT_VMA_WIPEONFORK},
+		{KT_SMAP_DONTDUMP, KT_VMA_DONTDUMP},
+		{KT_SMAP_HUGEPAGE, KT_VMA_HUGEPAGE},
+		{KT_SMAP_NOHUGEPAGE, KT_VMA_NOHUGEPAGE},
+	};
+	uint32_t v = 0;
+
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (smap_flags & bits[i].smap)
+			v |= bits[i].vma;
+	return v;
+}
+
+static int dump_map(struct mem *m, const struct kt_proc_map *map,
+		    unsigned smap_flags)
 {
 	struct kt_pimg_vma *v;
 	int kind = vma_kind(m, map), r = 0;
@@ -422,6 +453,10 @@ static int dump_map(struct mem *m, const struct kt_proc_map *map)
 	v->prot = map->prot;
 	v->flags = map->shared ? KT_VMA_SHARED : 0;
 	v->kind = (uint32_t)kind;
+	/* The vdso's and vvar's flags are the kernel's ("dd", "io"...). */
+	if (kind != KT_VMA_VDSO && kind != KT_VMA_VVAR &&
+	    kind != KT_VMA_VVAR_VCLOCK)
+		v->flags |= vma_flags(smap_flags);
 	if (kind == KT_VMA_FILE)
 		r = identify_file(m, map, v);
 	else if (map->name)
@@ -460,9 +495,59 @@ static int read_maps(struct kt_dump *d, struct kt_proc_map **ret_maps,
 	return r;
 }
 
+/*
+ * The VmFlags of each of the n mappings of maps, from /proc/PID/smaps
+ * read after it: *ret_smaps[i] is maps[i]'s. The two must list the same
+ * mappings.
+ */
+static int read_smaps(struct kt_dump *d, const struct kt_proc_map *maps,
+		      size_t n, struct kt_proc_smap **ret_smaps)
+{
+	struct kt_proc_smap *sm = NULL;
+	struct kt_parse_error perr;
+	char path[64], *text;
+	size_t len, n_sm = 0;
+	int r;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/smaps", (int)d->pid);
+	r = kt_read_text(path, &text, &len);
+	if (r < 0)
+		return KT_DUMP_FAIL(d, r, "%s: %s", path, strerror(-r));
+	r = kt_procfs_smaps_parse(text, len, &sm, &n_sm, &perr);
+	free(text);
+	if (r == -EINVAL)
+		return KT_DUMP_FAIL(d, -EBADMSG, "%s: %s", path, perr.msg);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n || i < n_sm; i++) {
+		char in_maps[48] = "nothing", in_smaps[48] = "nothing";
+
+		if (i < n && i < n_sm && sm[i].start == maps[i].start &&
+		    sm[i].end == maps[i].end)
+			continue;
+		if (i < n)
+			(void)snprintf(in_maps, sizeof(in_maps),
+				       "0x%" PRIx64 "-0x%" PRIx64,
+				       maps[i].start, maps[i].end);
+		if (i < n_sm)
+			(void)snprintf(in_smaps, sizeof(in_smaps),
+				       "0x%" PRIx64 "-0x%" PRIx64, sm[i].start,
+				       sm[i].end);
+		free(sm);
+		return KT_DUMP_FAIL(d, -EAGAIN,
+				    "the memory map of process %d changed "
+				    "while it was read: mapping %zu is %s in "
+				    "maps, %s in smaps",
+				    (int)d->pid, i + 1, in_maps, in_smaps);
+	}
+	*ret_smaps = sm;
+	return 0;
+}
+
 int kt_dump_mem(struct kt_dump *d)
 {
 	struct kt_proc_map *maps = NULL;
+	struct kt_proc_smap *smaps = NULL;
 	struct mem *m;
 	char path[64];
 	size_t n = 0;
@@ -479,11 +564,14 @@ int kt_dump_mem(struct kt_dump *d)
 		r = KT_DUMP_FAIL(d, -errno, "%s: %s", path, strerror(errno));
 	else
 		r = m->buf ? read_maps(d, &maps, &n) : -ENOMEM;
+	if (r == 0)
+		r = read_smaps(d, maps, n, &smaps);
 	for (size_t i = 0; i < n && r == 0; i++)
-		r = dump_map(m, &maps[i]);
+		r = dump_map(m, &maps[i], smaps[i].flags);
 	if (m->pagemap_fd >= 0)
 		(void)close(m->pagemap_fd); /* read-only */
 	free(maps);
+	free(smaps);
 	free(m->buf);
 	free(m);
 	return r;

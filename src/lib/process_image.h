@@ -160,7 +160,21 @@ enum kt_pimg_vma_kind {
 	KT_VMA_VVAR_VCLOCK = 8, /* [vvar_vclock]: its place only */
 };
 
-#define KT_VMA_SHARED 0x1 /* flags: 's' in maps (VM_MAYSHARE) */
+/* The vma record's flags. */
+#define KT_VMA_SHARED 0x01 /* 's' in maps (VM_MAYSHARE) */
+/* Since version 1.1, from the VmFlags of /proc/PID/smaps: */
+#define KT_VMA_NORESERVE  0x02 /* "nr": VM_NORESERVE (MAP_NORESERVE) */
+#define KT_VMA_DONTFORK	  0x04 /* "dc": VM_DONTCOPY (MADV_DONTFORK) */
+#define KT_VMA_WIPEONFORK 0x08 /* "wf": VM_WIPEONFORK (MADV_WIPEONFORK) */
+#define KT_VMA_DONTDUMP	  0x10 /* "dd": VM_DONTDUMP (MADV_DONTDUMP) */
+#define KT_VMA_HUGEPAGE	  0x20 /* "hg": VM_HUGEPAGE (MADV_HUGEPAGE) */
+#define KT_VMA_NOHUGEPAGE 0x40 /* "nh": VM_NOHUGEPAGE (MADV_NOHUGEPAGE) */
+/* Every flag of version 1.0, and of 1.1. */
+#define KT_VMA_FLAGS_1_0 KT_VMA_SHARED
+#define KT_VMA_FLAGS_1_1                                                       \
+	(KT_VMA_SHARED | KT_VMA_NORESERVE | KT_VMA_DONTFORK |                  \
+	 KT_VMA_WIPEONFORK | KT_VMA_DONTDUMP | KT_VMA_HUGEPAGE |               \
+	 KT_VMA_NOHUGEPAGE)
 
 /* Record "vma": one per mapping, ascending, each followed by its pages
  * records. */
@@ -168,7 +182,7 @@ struct kt_pimg_vma {
 	uint64_t start, end;
 	uint64_t pgoff; /* offset in the file, bytes */
 	uint32_t prot;	/* PROT_READ | PROT_WRITE | PROT_EXEC */
-	uint32_t flags; /* KT_VMA_SHARED */
+	uint32_t flags; /* KT_VMA_SHARED, KT_VMA_NORESERVE, ... */
 	uint32_t kind;	/* enum kt_pimg_vma_kind */
 	uint32_t reserved;
 	struct kt_pimg_file_id file; /* KT_VMA_FILE */

@@ -9,7 +9,7 @@
 const struct kt_img_format kt_pimg_format = {
 	.magic = "KTPROCES",
 	.major = 1,
-	.minor = 0,
+	.minor = 1, /* 1.1: the vma flags of smaps */
 	.noun = "keeptime process image",
 	.log_prefix = "process image",
 };

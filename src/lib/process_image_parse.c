@@ -49,6 +49,7 @@ struct parse {
 	size_t n_process, n_files;
 	bool seen_rlimit[KT_PIMG_NRLIMITS];
 	unsigned last_type;
+	unsigned minor;	      /* the header's: 1.0 knows only KT_VMA_SHARED */
 	uint64_t pages_total; /* bytes of pages.img the runs so far cover */
 };
 
@@ -369,8 +370,14 @@ static int check_vma(struct parse *p, const struct kt_pimg_vma *v)
 	if (v->prot & ~7u)
 		return bad(p, "prot", "0x%x is not PROT_READ, _WRITE, _EXEC",
 			   v->prot);
-	if (v->flags & ~(uint32_t)KT_VMA_SHARED)
-		return bad(p, "flags", "0x%x: only 0x1 (shared) is known",
+	/* Version 1.0 knew only "shared"; later minors may know more, but
+	 * a bit we cannot restore is an image we cannot restore. */
+	if (p->minor == 0 && (v->flags & ~(uint32_t)KT_VMA_FLAGS_1_0))
+		return bad(p, "flags",
+			   "0x%x: a version 1.0 image knows only 0x1 (shared)",
+			   v->flags);
+	if (v->flags & ~(uint32_t)KT_VMA_FLAGS_1_1)
+		return bad(p, "flags", "0x%x holds bits unknown to version 1.1",
 			   v->flags);
 	if (v->kind < KT_VMA_ANON || v->kind > KT_VMA_VVAR_VCLOCK)
 		return bad(p, "kind", "%u is not a kind of mapping 1..8",
@@ -379,6 +386,18 @@ static int check_vma(struct parse *p, const struct kt_pimg_vma *v)
 	if (v->kind != KT_VMA_FILE && shared != (v->kind == KT_VMA_SHMEM))
 		return bad(p, "flags", "a mapping of kind %u is %s", v->kind,
 			   shared ? "never shared" : "always shared");
+	/* The vdso's and vvar's flags are the kernel's; the rest as
+	 * madvise(2) allows them: MADV_WIPEONFORK on private anonymous
+	 * memory only. */
+	if (place_only(v->kind) && (v->flags & ~(uint32_t)KT_VMA_SHARED))
+		return bad(p, "flags", "0x%x on a mapping of kind %u", v->flags,
+			   v->kind);
+	if ((v->flags & KT_VMA_WIPEONFORK) &&
+	    (v->kind == KT_VMA_FILE || v->kind == KT_VMA_SHMEM))
+		return bad(p, "flags",
+			   "0x%x: wipe-on-fork on a mapping of kind %u, not "
+			   "private anonymous",
+			   v->flags, v->kind);
 	if (v->name.len >= KT_PIMG_PATH_MAX || has_nul(&v->name))
 		return bad(p, "name", "%u bytes, or a NUL byte", v->name.len);
 	if (v->kind == KT_VMA_FILE) {
@@ -595,6 +614,8 @@ int kt_process_image_parse(const void *data, size_t len,
 	p.in.buf = copy;
 
 	r = kt_img_load_header(&p.in, &off);
+	if (r == 0)
+		p.minor = (unsigned)kt_img_get_le(p.in.buf + 10, 2);
 	while (r == 0 &&
 	       (r = kt_img_next(&p.in, kt_pimg_layouts, KT_PIMG_N_LAYOUTS, &off,
 				&index, &rec)) > 0) {

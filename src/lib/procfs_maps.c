@@ -158,10 +158,9 @@ static bool fileless(enum kt_map_kind kind)
 	       kind != KT_MAP_ANON_INODE;
 }
 
-/* Parse one line (without its '\n'); the name is copied to *names. */
-static int parse_line(const char *line, const char *eol, size_t lineno,
-		      uint64_t prev_end, struct kt_proc_map *m, char **names,
-		      struct kt_parse_error *err)
+int kt_procfs_maps_parse_line(const char *line, const char *eol, size_t lineno,
+			      uint64_t prev_end, struct kt_proc_map *m,
+			      char **names, struct kt_parse_error *err)
 {
 	struct kt_cursor c = {line, eol};
 	uint64_t major, minor;
@@ -224,7 +223,7 @@ static int parse_line(const char *line, const char *eol, size_t lineno,
 				    "00:00, inode 0 and offset 0");
 	m->deleted =
 		m->kind == KT_MAP_FILE && has_suffix(name, n, " (deleted)");
-	if (n > 0) {
+	if (n > 0 && names) {
 		memcpy(*names, name, n);
 		(*names)[n] = '\0';
 		m->name = *names;
@@ -264,7 +263,8 @@ int kt_procfs_maps_parse(const char *text, size_t len,
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-		r = parse_line(p, nl, n + 1, prev_end, &maps[n], &names, err);
+		r = kt_procfs_maps_parse_line(p, nl, n + 1, prev_end, &maps[n],
+					      &names, err);
 		if (r < 0) {
 			free(maps);
 			return r;

@@ -74,6 +74,20 @@ KT_HIDDEN int kt_procfs_maps_parse(const char *text, size_t len,
 				   struct kt_proc_map **ret_maps, size_t *ret_n,
 				   struct kt_parse_error *err);
 
+/*
+ * Parse one line of maps text, [line, eol) without its '\n', numbered
+ * lineno for messages, into *m: what kt_procfs_maps_parse() does for each
+ * line, the rule that it starts at or after prev_end included. The name is
+ * copied to *names (NUL-terminated, *names moved past it), or not kept at
+ * all when names is NULL (m->name is NULL then; m->kind still says what
+ * the name was). /proc/PID/smaps heads each mapping with the same line
+ * (procfs_smaps.c). Returns 0 or -EINVAL with err filled.
+ */
+KT_HIDDEN int kt_procfs_maps_parse_line(const char *line, const char *eol,
+					size_t lineno, uint64_t prev_end,
+					struct kt_proc_map *m, char **names,
+					struct kt_parse_error *err);
+
 /* The name of a kind for messages: "anonymous", "[heap]", "file", ... */
 KT_HIDDEN const char *kt_map_kind_name(enum kt_map_kind kind);
 

@@ -90,6 +90,16 @@ static const char *anon_name(const struct kt_pimg_vma *v, size_t *ret_len)
 	return NULL;
 }
 
+/* The madvise(2) advice of a mapping for the restorer. */
+static uint32_t vma_advice(uint32_t flags)
+{
+	return (flags & KT_VMA_DONTFORK ? KTC_RST_ADV_DONTFORK : 0) |
+	       (flags & KT_VMA_WIPEONFORK ? KTC_RST_ADV_WIPEONFORK : 0) |
+	       (flags & KT_VMA_DONTDUMP ? KTC_RST_ADV_DONTDUMP : 0) |
+	       (flags & KT_VMA_HUGEPAGE ? KTC_RST_ADV_HUGEPAGE : 0) |
+	       (flags & KT_VMA_NOHUGEPAGE ? KTC_RST_ADV_NOHUGEPAGE : 0);
+}
+
 static int add_vmas(struct kt_rp *rp, struct block *b,
 		    struct ktc_restorer_args *a)
 {
@@ -121,6 +131,7 @@ static int add_vmas(struct kt_rp *rp, struct block *b,
 			.fd = -1,
 			.first_run = v->first_run,
 			.n_runs = v->n_runs,
+			.advice = vma_advice(v->flags),
 		};
 		const char *name;
 		size_t name_len = 0, name_off;
@@ -144,6 +155,10 @@ static int add_vmas(struct kt_rp *rp, struct block *b,
 			rv.flags = MAP_PRIVATE | MAP_ANONYMOUS;
 			break;
 		}
+		/* Without it, a reservation larger than what may be
+		 * committed (ASan's 16 TiB shadow) is refused: ENOMEM. */
+		if (v->flags & KT_VMA_NORESERVE)
+			rv.flags |= MAP_NORESERVE;
 		name = v->kind != KT_VMA_FILE ? anon_name(v, &name_len) : NULL;
 		if (name) {
 			name_off = take(b, name_len + 1, 1);
@@ -504,7 +519,23 @@ static const char *const stage_names[] = {
 	[KTC_RST_COMM] = "setting comm",
 	[KTC_RST_CLOSE] = "closing working descriptor",
 	[KTC_RST_RLIMIT] = "setting rlimit",
+	[KTC_RST_ADVISE] = "advising (madvise)",
 };
+
+/* " (DONTFORK DONTDUMP)": the advice a failing madvise had to give. */
+static void advice_names(uint32_t advice, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		"DONTFORK", "WIPEONFORK", "DONTDUMP", "HUGEPAGE", "NOHUGEPAGE"};
+	size_t used = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (advice & (1u << i) && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+						 used ? " " : " (", names[i]);
+	if (used && used < len)
+		(void)snprintf(buf + used, len - used, ")");
+}
 
 int kt_rp_explain(struct kt_rp *rp, const struct ktc_restorer_args *out,
 		  const struct ktc_restore_plan *plan)
@@ -515,13 +546,14 @@ int kt_rp_explain(struct kt_rp *rp, const struct ktc_restorer_args *out,
 	char where[96] = "";
 	int err = out->result < 0 ? out->result : -EPROTO;
 
-	if (out->stage > 0 && out->stage <= KTC_RST_RLIMIT &&
+	if (out->stage > 0 && out->stage <= KTC_RST_LAST_STAGE &&
 	    stage_names[out->stage])
 		what = stage_names[out->stage];
 	if (out->stage == KTC_RST_TIMERS)
 		return kt_restore_call_finish(&rp->rc, rp->img->timers, plan, 0,
 					      "restorer: ");
-	if ((out->stage == KTC_RST_MAP || out->stage == KTC_RST_PROTECT) &&
+	if ((out->stage == KTC_RST_MAP || out->stage == KTC_RST_PROTECT ||
+	     out->stage == KTC_RST_ADVISE) &&
 	    out->index < args->n_vmas) {
 		const struct ktc_rst_vma *v =
 			(const struct ktc_rst_vma *)(rp->args +
@@ -531,6 +563,9 @@ int kt_rp_explain(struct kt_rp *rp, const struct ktc_restorer_args *out,
 		(void)snprintf(where, sizeof(where), " 0x%llx-0x%llx",
 			       (unsigned long long)v->start,
 			       (unsigned long long)v->end);
+		if (out->stage == KTC_RST_ADVISE)
+			advice_names(v->advice, where + strlen(where),
+				     sizeof(where) - strlen(where));
 	} else if (out->stage == KTC_RST_SIGACTION ||
 		   out->stage == KTC_RST_PENDING ||
 		   out->stage == KTC_RST_CLOSE ||
