@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1252,4 +1253,121 @@ Test(restore, attributes_signals_and_descriptors, .timeout = 120,
 	wl_stop(&w, &final);
 	cr_expect(status_is(&final, "umask", "027"), "%s",
 		  status_brief(&final));
+}
+
+/* ---- a copy of the restoring program ---- */
+
+/*
+ * The child of copy_of_the_restoring_program: a fork of this test, so its
+ * executable is the very file that restores it. It counts in a file until
+ * "stop" appears, and exits 0 if the count only ever went up.
+ */
+__attribute__((noreturn)) static void counter_child(const char *dir)
+{
+	char path[512], stop[512];
+	uint64_t n = 0, seen;
+	int fd;
+
+	/* Criterion's pipes and its deleted shared arena are not dumpable:
+	 * a fork of the test leaves them. */
+	FILE *maps = fopen("/proc/self/maps", "re");
+	char line[600];
+
+	while (maps && fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi;
+
+		if (strstr(line, " (deleted)") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			(void)munmap((void *)lo, hi - lo);
+	}
+	(void)close_range(0, ~0U, 0);
+	(void)snprintf(path, sizeof(path), "%s/count", dir);
+	(void)snprintf(stop, sizeof(stop), "%s/stop", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		_exit(10);
+	while (access(stop, F_OK) != 0) {
+		if (pread(fd, &seen, sizeof(seen), 0) == sizeof(seen) &&
+		    seen != n)
+			_exit(11); /* the file and the memory disagree */
+		n++;
+		if (pwrite(fd, &n, sizeof(n), 0) != sizeof(n))
+			_exit(12);
+		usleep(2000);
+	}
+	_exit(0);
+}
+
+static uint64_t count_of(const char *dir)
+{
+	char path[512];
+	uint64_t n = 0;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s/count", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &n, sizeof(n), 0) != sizeof(n))
+			n = 0;
+		(void)close(fd);
+	}
+	return n;
+}
+
+static uint64_t count_above(const char *dir, uint64_t floor)
+{
+	struct timespec t0;
+	uint64_t n;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((n = count_of(dir)) <= floor && ms_since(&t0) < PROGRESS_MS)
+		sleep_ms(5);
+	return n;
+}
+
+/*
+ * The kernel refuses to change a process's exe while the old one is
+ * mapped (PR_SET_MM_MAP: -EBUSY). The new process starts as a copy of the
+ * restoring program, and here the image maps that same file: the restorer
+ * must set the exe before it maps the image.
+ */
+Test(restore, copy_of_the_restoring_program, .timeout = 120)
+{
+	char dir[] = "/tmp/kt-restore-self-XXXXXX", img[600], stop[600],
+	     msg[512] = "";
+	KT_OPTS(kt_dump_opts, dopts, .flags = KT_DUMP_KILL, .err_buf = msg,
+		.err_len = sizeof(msg));
+	KT_OPTS(kt_restore_process_opts, ropts, .err_buf = msg,
+		.err_len = sizeof(msg));
+	pid_t pid, got = -1;
+	uint64_t before;
+	int status, r;
+
+	require_checkpoint();
+	cr_assert_not_null(mkdtemp(dir));
+	(void)snprintf(img, sizeof(img), "%s/img", dir);
+	(void)snprintf(stop, sizeof(stop), "%s/stop", dir);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		counter_child(dir);
+	before = count_above(dir, 0);
+	cr_assert_gt(before, 0, "the child does not count");
+	r = kt_dump_process(pid, img, &dopts);
+	if (r < 0)
+		(void)kill(pid, SIGKILL);
+	cr_assert_eq(r, 0, "dump: %s", msg);
+	(void)waitpid(pid, NULL, 0); /* ECHILD: the dump reaped it */
+	before = count_of(dir);
+	r = kt_restore_process(img, &ropts, &got);
+	cr_assert_eq(r, 0, "restore: %s", msg);
+	cr_assert_eq(got, pid);
+	cr_expect_gt(count_above(dir, before + 10), before + 10,
+		     "the restored copy does not count on");
+	cr_assert_eq(close(open(stop, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)),
+		     0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the restored copy ended with status %#x", status);
+	(void)nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }

@@ -165,18 +165,29 @@ static long memory(struct ktc_restorer_args *a)
 {
 	long r = unmap_old(a);
 
-	for (uint64_t i = 0; r == 0 && i < a->n_vmas; i++)
-		r = map_vma(a, i);
-	if (r == 0 && a->vdso_addr &&
-	    (r = ktc_arch_prctl(ARCH_MAP_VDSO_64, a->vdso_addr)) < 0)
-		return fail(a, KTC_RST_VDSO, 0, r);
 	if (r < 0)
 		return r;
+	/*
+	 * The mm layout first, exe included: the kernel refuses a new exe
+	 * while the old one is mapped (-EBUSY), and the image may map the
+	 * very file we ran (a program restoring a copy of itself). Nothing
+	 * is mapped now; PR_SET_MM_MAP checks addresses, not mappings.
+	 */
 	if (a->mm.auxv_size)
 		a->mm.auxv = (uint64_t)(uintptr_t)at(a, a->auxv_off);
 	r = ktc_prctl(PR_SET_MM, PR_SET_MM_MAP, (uint64_t)(uintptr_t)&a->mm,
 		      sizeof(a->mm), 0);
-	return r < 0 ? fail(a, KTC_RST_MM, 0, r) : 0;
+	if (r < 0)
+		return fail(a, KTC_RST_MM, 0, r);
+	for (uint64_t i = 0; r == 0 && i < a->n_vmas; i++)
+		r = map_vma(a, i);
+	if (r < 0)
+		return r;
+	/* It returns the vdso's size on success. */
+	if (a->vdso_addr &&
+	    (r = ktc_arch_prctl(ARCH_MAP_VDSO_64, a->vdso_addr)) < 0)
+		return fail(a, KTC_RST_VDSO, 0, r);
+	return 0;
 }
 
 static long signals(struct ktc_restorer_args *a)
