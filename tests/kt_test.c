@@ -4,6 +4,7 @@
 #include "kt_test.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -296,23 +297,8 @@ void ktt_child_fail(const char *file, int line, const char *cond,
 
 int ktt_helper_exec_path(char *buf, size_t len)
 {
-	const char *env = getenv("KEEPTIME_TEST_HELPER_EXEC");
-	char self[4096];
-	ssize_t n;
-	int w;
-
-	if (env && *env) {
-		w = snprintf(buf, len, "%s", env);
-		return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n >= sizeof(self) - 1)
-		return -ENAMETOOLONG;
-	self[n] = '\0';
-	w = snprintf(buf, len, "%s/helper_exec", dirname(self));
-	return w < 0 || (size_t)w >= len ? -ENAMETOOLONG : 0;
+	return ktt_test_program_path("helper_exec", "KEEPTIME_TEST_HELPER_EXEC",
+				     buf, len);
 }
 
 int ktt_test_program_path(const char *name, const char *env, char *buf,
@@ -347,4 +333,30 @@ bool ktt_have_cap(int cap)
 		return false;
 	p = strstr(status, "\nCapEff:");
 	return p && (strtoull(p + 8, NULL, 16) >> cap & 1);
+}
+
+size_t ktt_each_process_file(const char *file, char *buf, size_t cap,
+			     void (*check)(const char *path, const char *text,
+					   size_t len))
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	size_t read = 0;
+
+	cr_assert_not_null(dir);
+	while ((de = readdir(dir))) {
+		char path[300];
+		ssize_t len;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/%s", de->d_name, file);
+		len = ktt_read_file(path, buf, cap);
+		if (len < 0)
+			continue; /* gone meanwhile, or too big */
+		check(path, buf, (size_t)len);
+		read++;
+	}
+	closedir(dir);
+	return read;
 }

@@ -89,6 +89,14 @@ void ktt_require_restore_ids(void);
  * -errno; -EFBIG if it does not fit.
  */
 ssize_t ktt_read_file(const char *path, char *buf, size_t len);
+/*
+ * Read /proc/PID/FILE of every process into buf (cap bytes; processes gone
+ * meanwhile and texts too big are passed over) and hand each to check.
+ * Returns how many were read.
+ */
+size_t ktt_each_process_file(const char *file, char *buf, size_t cap,
+			     void (*check)(const char *path, const char *text,
+					   size_t len));
 /* /proc/self/timers into buf; as ktt_read_file. */
 ssize_t ktt_proc_timers(char *buf, size_t len);
 /*

@@ -239,35 +239,24 @@ Test(procfs_smaps, nul_byte_is_refused, .timeout = 10)
 }
 
 /* The real thing: the smaps of every process we can read parse. */
+static void smaps_parse(const char *path, const char *text, size_t len)
+{
+	struct kt_parse_error err;
+	struct kt_proc_smap *m = NULL;
+	size_t n = 0;
+
+	cr_expect_eq(kt_procfs_smaps_parse(text, len, &m, &n, &err), 0,
+		     "%s: %s", path, err.msg);
+	free(m);
+}
+
 Test(procfs_smaps, every_process_on_this_machine, .timeout = 60)
 {
 	static char text[8 << 20];
-	struct dirent *de;
-	size_t parsed = 0;
-	DIR *dir = opendir("/proc");
 
-	cr_assert_not_null(dir);
-	while ((de = readdir(dir))) {
-		struct kt_parse_error err;
-		struct kt_proc_smap *m = NULL;
-		char path[300];
-		ssize_t len;
-		size_t n = 0;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/smaps", de->d_name);
-		len = ktt_read_file(path, text, sizeof(text));
-		if (len < 0)
-			continue; /* gone meanwhile, or too big */
-		cr_expect_eq(
-			kt_procfs_smaps_parse(text, (size_t)len, &m, &n, &err),
-			0, "%s: %s", path, err.msg);
-		free(m);
-		parsed++;
-	}
-	closedir(dir);
-	cr_expect_gt(parsed, 0);
+	cr_expect_gt(
+		ktt_each_process_file("smaps", text, sizeof(text), smaps_parse),
+		0);
 }
 
 /* Our own mappings with each flag set, and the same ranges as maps. */
