@@ -46,6 +46,13 @@
  *            (tgkill) and SIGRTMIN+5 on the process (sigqueue, value
  *            SIGQ_MAGIC); the pending set and the mask checked at every
  *            iteration, the rest at the end
+ *   creds    its credentials and persona as it started with them (the
+ *            test sets them before the exec): getresuid, getresgid,
+ *            getgroups, capget, the ambient set, securebits, dumpable,
+ *            no_new_privs, child subreaper, parent-death signal, timer
+ *            slack, THP-disable and personality, checked at every
+ *            iteration and at the end
+ *   nodump   PR_SET_DUMPABLE 0 at the start (checked with creds)
  * and always: comm "kt-restore-wl", cwd DIR, umask 027, RLIMIT_NOFILE's
  * soft limit lowered to 321 (or the hard limit if lower), RLIMIT_CORE's to
  * 0, a thread-local canary (fs_base), MXCSR with round-toward-zero (the
@@ -142,6 +149,7 @@ enum rc {
 	RC_SIG_INFO = 63,	/* a pending signal's siginfo changed */
 	RC_SIG_HANDLER = 64,	/* SIGUSR1 not taken as set up */
 	RC_ALTSTACK = 65,	/* sigaltstack changed */
+	RC_CREDS = 70,		/* creds: credentials or persona changed */
 };
 
 #define STATUS_SIZE    4096
@@ -176,6 +184,8 @@ enum feature {
 	F_FILE = 1 << 3,
 	F_SIGNALS = 1 << 4,
 	F_TIMERS_LOW = 1 << 5,
+	F_CREDS = 1 << 6,
+	F_NODUMP = 1 << 7,
 };
 
 enum region { R_HEAP, R_BSS, R_DATA, R_MMAP, R_SHM };
@@ -1158,6 +1168,101 @@ static uint64_t stack_want(const volatile uint64_t *canary, size_t i)
 	return mix64(0x737461636bULL ^ (uint64_t)(uintptr_t)&canary[i]);
 }
 
+/* ---- creds ---- */
+
+struct creds_state {
+	uid_t uid[3];
+	gid_t gid[3];
+	int n_groups;
+	gid_t groups[64];
+	uint32_t caps[6]; /* capget v3: eff, prm, inh of each half */
+	uint64_t ambient;
+	int securebits, dumpable, no_new_privs, subreaper, pdeathsig, thp;
+	long slack;
+	int persona;
+};
+static struct creds_state creds0;
+
+static void read_creds(struct creds_state *c)
+{
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = {0x20080522, 0};
+
+	memset(c, 0, sizeof(*c));
+	CHECK(getresuid(&c->uid[0], &c->uid[1], &c->uid[2]) == 0 &&
+		      getresgid(&c->gid[0], &c->gid[1], &c->gid[2]) == 0,
+	      RC_CREDS, "getresuid/getresgid: %s", strerror(errno));
+	c->n_groups = getgroups(64, c->groups);
+	CHECK(c->n_groups >= 0, RC_CREDS, "getgroups: %s", strerror(errno));
+	CHECK(syscall(SYS_capget, &hdr, c->caps) == 0, RC_CREDS, "capget: %s",
+	      strerror(errno));
+	for (int cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) ==
+		    1)
+			c->ambient |= 1ULL << cap;
+	c->securebits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+	c->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	c->no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	CHECK(prctl(PR_GET_CHILD_SUBREAPER, &c->subreaper, 0, 0, 0) == 0 &&
+		      prctl(PR_GET_PDEATHSIG, &c->pdeathsig, 0, 0, 0) == 0,
+	      RC_CREDS, "prctl: %s", strerror(errno));
+	c->thp = prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0);
+	c->slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	c->persona = (int)syscall(SYS_personality, 0xffffffffUL);
+}
+
+static void setup_creds(void)
+{
+	if (features & F_NODUMP)
+		CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0, RC_SETUP,
+		      "PR_SET_DUMPABLE: %s", strerror(errno));
+	read_creds(&creds0);
+}
+
+static void check_creds(void)
+{
+	struct creds_state c;
+
+	read_creds(&c);
+	CHECK(memcmp(c.uid, creds0.uid, sizeof(c.uid)) == 0 &&
+		      memcmp(c.gid, creds0.gid, sizeof(c.gid)) == 0,
+	      RC_CREDS, "uids %u %u %u gids %u %u %u, were %u %u %u, %u %u %u",
+	      c.uid[0], c.uid[1], c.uid[2], c.gid[0], c.gid[1], c.gid[2],
+	      creds0.uid[0], creds0.uid[1], creds0.uid[2], creds0.gid[0],
+	      creds0.gid[1], creds0.gid[2]);
+	CHECK(c.n_groups == creds0.n_groups &&
+		      memcmp(c.groups, creds0.groups, sizeof(c.groups)) == 0,
+	      RC_CREDS, "%d groups, were %d (or others)", c.n_groups,
+	      creds0.n_groups);
+	CHECK(memcmp(c.caps, creds0.caps, sizeof(c.caps)) == 0 &&
+		      c.ambient == creds0.ambient,
+	      RC_CREDS,
+	      "capabilities eff 0x%x prm 0x%x inh 0x%x amb 0x%llx, "
+	      "were 0x%x 0x%x 0x%x 0x%llx",
+	      c.caps[0], c.caps[1], c.caps[2], (unsigned long long)c.ambient,
+	      creds0.caps[0], creds0.caps[1], creds0.caps[2],
+	      (unsigned long long)creds0.ambient);
+	CHECK(c.securebits == creds0.securebits &&
+		      c.dumpable == creds0.dumpable &&
+		      c.no_new_privs == creds0.no_new_privs,
+	      RC_CREDS,
+	      "securebits 0x%x dumpable %d no_new_privs %d, were "
+	      "0x%x %d %d",
+	      c.securebits, c.dumpable, c.no_new_privs, creds0.securebits,
+	      creds0.dumpable, creds0.no_new_privs);
+	CHECK(c.subreaper == creds0.subreaper &&
+		      c.pdeathsig == creds0.pdeathsig && c.thp == creds0.thp &&
+		      c.slack == creds0.slack && c.persona == creds0.persona,
+	      RC_CREDS,
+	      "subreaper %d pdeathsig %d thp %d slack %ld persona "
+	      "0x%x, were %d %d %d %ld 0x%x",
+	      c.subreaper, c.pdeathsig, c.thp, c.slack, c.persona,
+	      creds0.subreaper, creds0.pdeathsig, creds0.thp, creds0.slack,
+	      creds0.persona);
+}
+
 static int run(void)
 {
 	volatile uint64_t canary[STACK_WORDS];
@@ -1170,6 +1275,8 @@ static int run(void)
 	for (;;) {
 		iter++;
 		check_common();
+		if (features & (F_CREDS | F_NODUMP))
+			check_creds();
 		for (size_t i = 0; i < STACK_WORDS; i++)
 			CHECK(canary[i] == stack_want(canary, i), RC_STACK,
 			      "stack canary word %zu at %p is 0x%llx", i,
@@ -1196,6 +1303,8 @@ static int run(void)
 	CHECK(write_status("checking", 0) == 0, RC_STATUS, "status: %s",
 	      strerror(errno));
 	check_common();
+	if (features & (F_CREDS | F_NODUMP))
+		check_creds();
 	step_memory();
 	if (features & F_TIMERS)
 		final_timers();
@@ -1215,12 +1324,11 @@ static unsigned parse_features(const char *arg)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} names[] = {{"compute", F_COMPUTE},
-		     {"shm", F_SHM},
-		     {"timers", F_TIMERS},
-		     {"file", F_FILE},
-		     {"signals", F_SIGNALS},
-		     {"timers-low", F_TIMERS | F_TIMERS_LOW}};
+	} names[] = {
+		{"compute", F_COMPUTE}, {"shm", F_SHM},
+		{"timers", F_TIMERS},	{"file", F_FILE},
+		{"signals", F_SIGNALS}, {"timers-low", F_TIMERS | F_TIMERS_LOW},
+		{"creds", F_CREDS},	{"nodump", F_NODUMP}};
 	unsigned f = 0;
 
 	while (*arg) {
@@ -1250,7 +1358,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &started);
 	if (argc != 3 || !(features = parse_features(argv[1]))) {
 		say("usage: restore_workload "
-		    "compute|shm|timers|timers-low|file|signals[,...] DIR");
+		    "compute|shm|timers|timers-low|file|signals|creds|nodump"
+		    "[,...] DIR");
 		return RC_USAGE;
 	}
 	features_arg = argv[1];
@@ -1265,5 +1374,7 @@ int main(int argc, char **argv)
 		setup_file();
 	if (features & F_SIGNALS)
 		setup_signals();
+	if (features & (F_CREDS | F_NODUMP))
+		setup_creds();
 	return run();
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/ptrace.h>
@@ -1379,6 +1380,22 @@ static void put32(unsigned char *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
+/* Take the creds record (type 10) out of buf (header sizes fixed, not
+ * the checksum): an image as version 1.0 or 1.1 wrote it. */
+static size_t strip_creds(unsigned char *buf, size_t len)
+{
+	size_t payload = find_record(buf, len, 10, 0), at = payload - 8;
+	size_t n = 8 +
+		   (buf[at + 4] | buf[at + 5] << 8 | (size_t)buf[at + 6] << 16);
+	uint64_t body;
+
+	memmove(buf + at, buf + at + n, len - at - n);
+	len -= n;
+	body = len - 32;
+	memcpy(buf + 16, &body, 8);
+	return len;
+}
+
 /* Version 1.1 writes the new flags; a 1.0 image is read as before, and
  * neither may hold a flag its version does not know, nor one that cannot
  * be restored. */
@@ -1395,7 +1412,8 @@ Test(dump, vma_flags_by_minor_version, .timeout = 60)
 	dump(f.pid, dir, 0, NULL);
 	snprintf(path, sizeof(path), "%s/%s", dir, KT_PIMG_PROCESS);
 	orig = read_all(path, &len);
-	cr_expect_eq(orig[10] | orig[11] << 8, 1, "minor version 1 written");
+	cr_expect_eq(orig[10] | orig[11] << 8, 2, "minor version 2 written");
+	len = strip_creds(orig, len); /* as 1.1 and 1.0 wrote it */
 	n = vma_records(orig, len, vmas, 4096);
 	cr_assert_gt(n, 0);
 	for (size_t i = 0; i < n; i++) {
@@ -1429,6 +1447,7 @@ Test(dump, vma_flags_by_minor_version, .timeout = 60)
 
 	/* Minor 1: a bit it does not know, wipe-on-fork on a file, flags on
 	 * the vdso. */
+	orig[10] = 1;
 	{
 		const struct {
 			size_t rec;
@@ -1528,5 +1547,112 @@ Test(dump, restore_maps_noreserve_and_gives_the_advice_again, .timeout = 120)
 	}
 	expect_flagged_runs(&f, "the restored process");
 	stop_flagged(&f);
+	rm_dir(dir);
+}
+
+/* The creds record (1.2): what the dump records, and what the loader
+ * refuses: bad fields, none in a 1.2 image, one in a 1.1 image. */
+Test(dump, creds_record_by_minor_version, .timeout = 60)
+{
+	static unsigned char buf[1 << 20];
+	struct holder h = start_holder(HOLDER_PLAIN, 0);
+	struct kt_process_image *img;
+	char dir[512], path[600], msg[512];
+	unsigned char *orig;
+	size_t len, payload, n;
+	uint32_t groups_len;
+	gid_t ours[64];
+	int ng;
+
+	tmp_dir(dir, sizeof(dir));
+	dump(h.pid, dir, 0, NULL);
+	stop_holder(&h);
+	img = load(dir);
+	cr_assert(img->has_creds);
+	/* A fork of ours: our credentials and persona. */
+	cr_expect_eq(img->creds.uid[1], geteuid());
+	cr_expect_eq(img->creds.gid[1], getegid());
+	ng = getgroups(64, ours);
+	cr_expect_eq(img->creds.groups.len, (uint32_t)ng * 4);
+	cr_expect_eq(img->creds.timerslack,
+		     (uint64_t)prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0));
+	cr_expect_eq(img->creds.personality, (uint32_t)personality(0xffffffff));
+	cr_expect_eq(img->creds.dumpable, 1u);
+	cr_expect_eq(img->creds.seccomp, 0u);
+	kt_process_image_free(img);
+
+	snprintf(path, sizeof(path), "%s/%s", dir, KT_PIMG_PROCESS);
+	orig = read_all(path, &len);
+	cr_assert_eq(orig[10] | orig[11] << 8, 2, "minor version 2 written");
+	payload = find_record(orig, len, 10, 0);
+	memcpy(&groups_len, orig + payload + 124, 4);
+	{
+		static const struct {
+			unsigned off, width;
+			uint64_t value;
+			const char *expect;
+		} cases[] = {
+			{0, 4, 0xffffffff, "creds record, field uid"},
+			{28, 4, 0xffffffff, "creds record, field fsgid"},
+			{48, 8, ~0ULL, "creds record, field cap_eff"},
+			{64, 8, ~0ULL, "creds record, field cap_amb"},
+			{72, 4, 0x1000, "creds record, field securebits"},
+			{76, 4, 2, "creds record, field no_new_privs"},
+			{80, 4, 2, "creds record, field seccomp"},
+			{84, 4, 3, "creds record, field dumpable"},
+			{88, 4, 1, "creds record, field keepcaps"},
+			{92, 4, 2, "creds record, field child_subreaper"},
+			{96, 4, 65, "creds record, field pdeathsig"},
+			{100, 4, 2, "creds record, field thp_disable"},
+			{104, 4, 0xffffffff, "creds record, field personality"},
+			{108, 4, 1, "creds record, field reserved"},
+			{124, 4, 0, "creds record, field groups"}, /* below */
+		};
+
+		for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			uint64_t v = cases[c].value;
+			char want[32];
+
+			/* groups: a length that is not whole u32s */
+			if (cases[c].off == 124) {
+				if (groups_len == 0)
+					continue;
+				v = groups_len - 1;
+			}
+			memcpy(buf, orig, len);
+			memcpy(buf + payload + cases[c].off, &v,
+			       cases[c].width);
+			reseal(buf, len);
+			cr_expect_eq(parse(buf, len, msg, sizeof(msg)),
+				     -EBADMSG, "case %zu accepted", c);
+			snprintf(want, sizeof(want), "offset %zu:",
+				 payload + (cases[c].off == 124
+						    ? 120
+						    : cases[c].off));
+			cr_expect_not_null(strstr(msg, want),
+					   "case %zu: \"%s\" lacks \"%s\"", c,
+					   msg, want);
+			cr_expect_not_null(strstr(msg, cases[c].expect),
+					   "case %zu: \"%s\" lacks \"%s\"", c,
+					   msg, cases[c].expect);
+		}
+	}
+	/* 1.2 without it: refused. */
+	memcpy(buf, orig, len);
+	n = strip_creds(buf, len);
+	reseal(buf, n);
+	cr_expect_eq(parse(buf, n, msg, sizeof(msg)), -EBADMSG);
+	cr_expect_not_null(strstr(msg, "no creds record"), "%s", msg);
+	/* 1.1 without it: read (the process gets the restorer's). */
+	buf[10] = 1;
+	reseal(buf, n);
+	cr_expect_eq(parse(buf, n, msg, sizeof(msg)), 0, "%s", msg);
+	/* 1.1 with it: refused. */
+	memcpy(buf, orig, len);
+	buf[10] = 1;
+	reseal(buf, len);
+	cr_expect_eq(parse(buf, len, msg, sizeof(msg)), -EBADMSG);
+	cr_expect_not_null(strstr(msg, "creds record in a version 1.1"), "%s",
+			   msg);
 	rm_dir(dir);
 }

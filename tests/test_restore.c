@@ -44,6 +44,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+
 #include <keeptime/keeptime.h>
 
 #include "kt_test.h"
@@ -384,8 +390,14 @@ static void wl_wait_progress(struct wl *w, const struct status *since,
 	wl_wait(w, st, g, n, PROGRESS_MS, what);
 }
 
-/* Start the workload prog with these features and wait until it runs. */
-static void wl_start(struct wl *w, const char *prog, const char *features)
+/*
+ * Start the workload prog with these features and wait until it runs.
+ * become, if not NULL, runs in the child before the exec (as root: it may
+ * change the credentials; the workload's directories are then open to
+ * uid and gid 65534).
+ */
+static void wl_start_as(struct wl *w, const char *prog, const char *features,
+			void (*become)(void))
 {
 	char tmpl[] = "/tmp/kt-restore-XXXXXX";
 	pid_t parent = getpid();
@@ -409,6 +421,11 @@ static void wl_start(struct wl *w, const char *prog, const char *features)
 	snprintf(w->log, sizeof(w->log), "%s/log", w->base);
 	snprintf(w->image, sizeof(w->image), "%s/image", w->base);
 	cr_assert_eq(mkdir(w->work, 0755), 0);
+	if (become) {
+		cr_assert_eq(chmod(w->base, 0711), 0);
+		cr_assert_eq(chown(w->work, 65534, 65534), 0, "chown: %s",
+			     strerror(errno));
+	}
 
 	fflush(NULL);
 	w->pid = fork();
@@ -435,12 +452,19 @@ static void wl_start(struct wl *w, const char *prog, const char *features)
 		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
 		    close_range(3, ~0U, 0) < 0)
 			_exit(127);
+		if (become)
+			become();
 		execv(w->prog, argv);
 		_exit(127);
 	}
 	w->running = true;
 	wl_wait(w, &st, (const struct goal[]){{"iter", 2}}, 1, START_MS,
 		"start");
+}
+
+static void wl_start(struct wl *w, const char *prog, const char *features)
+{
+	wl_start_as(w, prog, features, NULL);
 }
 
 /* Create the stop file, wait for the workload to end: it must exit 0. */
@@ -1369,5 +1393,209 @@ Test(restore, copy_of_the_restoring_program, .timeout = 120)
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "the restored copy ended with status %#x", status);
+	(void)nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- credentials and persona ---- */
+
+#define NOBODY	     65534
+#define CAP_BIT(n)   (1ULL << (n))
+#define NET_BIND     10 /* CAP_NET_BIND_SERVICE */
+#define SLACK_NS     123456
+#define PER_UNAME26  0x0020000
+#define CAP_VERSION3 0x20080522
+
+static bool child_no_new_privs;
+
+/*
+ * In the child, before the exec: uid and gid 65534 with two more groups,
+ * CAP_NET_BIND_SERVICE permitted, effective, inheritable and ambient (the
+ * ambient set survives the exec), CAP_SYS_MODULE and CAP_SYS_RAWIO out of
+ * the bounding set, a timer slack, THP disabled, a child subreaper, the
+ * parent-death signal again (a uid change clears it), UNAME26, and
+ * no_new_privs if child_no_new_privs. An exit code says what failed.
+ */
+static void become_nobody(void)
+{
+	gid_t groups[] = {NOBODY, 100, 1234};
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = {CAP_VERSION3, 0};
+	struct {
+		uint32_t eff, prm, inh;
+	} data[2] = {{1u << NET_BIND, 1u << NET_BIND, 1u << NET_BIND},
+		     {0, 0, 0}};
+
+	if (prctl(PR_CAPBSET_DROP, 16, 0, 0, 0) ||
+	    prctl(PR_CAPBSET_DROP, 17, 0, 0, 0))
+		_exit(120);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(3, groups) ||
+	    setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		_exit(121);
+	if (syscall(SYS_capset, &hdr, data) ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, NET_BIND, 0, 0) ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0))
+		_exit(122);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) ||
+	    prctl(PR_SET_TIMERSLACK, SLACK_NS, 0, 0, 0) ||
+	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) ||
+	    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) ||
+	    personality(PER_UNAME26) < 0)
+		_exit(123);
+	if (child_no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		_exit(124);
+}
+
+/* What /proc shows of the credentials and persona of pid. */
+struct creds_outside {
+	char status[1024]; /* the lines of keys[] below */
+	char slack[32];	   /* timerslack_ns */
+	char persona[32];  /* personality */
+	uid_t owner;	   /* of /proc/PID/status: root when not dumpable (the
+			      directory /proc/PID always shows the euid) */
+};
+
+static void creds_from_outside(pid_t pid, struct creds_outside *o)
+{
+	static const char *const keys[] = {
+		"\nUid:",	 "\nGid:",     "\nGroups:",	"\nCapInh:",
+		"\nCapPrm:",	 "\nCapEff:",  "\nCapBnd:",	"\nCapAmb:",
+		"\nNoNewPrivs:", "\nSeccomp:", "\nTHP_enabled:"};
+	char path[128], text[8192];
+	struct stat st;
+	size_t used = 0;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	cr_assert_gt(ktt_read_file(path, text, sizeof(text)), 0);
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *p = strstr(text, keys[k]);
+
+		if (!p && k == sizeof(keys) / sizeof(keys[0]) - 1)
+			continue; /* THP_enabled: Linux >= 5.0 */
+		cr_assert_not_null(p, "no %s in %s", keys[k] + 1, path);
+		p++;
+		used += (size_t)snprintf(o->status + used,
+					 sizeof(o->status) - used, "%.*s\n",
+					 (int)strcspn(p, "\n"), p);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/timerslack_ns", (int)pid);
+	cr_assert_gt(ktt_read_file(path, o->slack, sizeof(o->slack)), 0, "%s",
+		     path);
+	snprintf(path, sizeof(path), "/proc/%d/personality", (int)pid);
+	cr_assert_gt(ktt_read_file(path, o->persona, sizeof(o->persona)), 0,
+		     "%s", path);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	cr_assert_eq(stat(path, &st), 0);
+	o->owner = st.st_uid;
+}
+
+static bool line_is(const char *status, const char *line)
+{
+	return strstr(status, line) != NULL;
+}
+
+/*
+ * A workload of uid and gid 65534, with capabilities, a persona, and
+ * (locked) no_new_privs and not dumpable: dumped, restored by root, it
+ * comes back with the same credentials and persona (seen from /proc, and
+ * by itself at every iteration: "creds"), not with ours.
+ */
+static void creds_roundtrip(bool locked)
+{
+	struct wl w;
+	struct status at_dump, st, final;
+	struct creds_outside before, after;
+
+	if (geteuid() != 0 || !ktt_have_cap(CAP_SYS_ADMIN))
+		cr_skip_test("changing credentials needs root");
+	child_no_new_privs = locked;
+	wl_start_as(&w, WL_DYNAMIC,
+		    locked ? "compute,creds,nodump" : "compute,creds",
+		    become_nobody);
+	creds_from_outside(w.pid, &before);
+	cr_expect(line_is(before.status, "Uid:\t65534\t65534\t65534\t65534\n"),
+		  "%s", before.status);
+	cr_expect(line_is(before.status, "Groups:\t100 1234 65534 \n"), "%s",
+		  before.status);
+	cr_expect(line_is(before.status, "CapAmb:\t0000000000000400\n"), "%s",
+		  before.status);
+	cr_expect(line_is(before.status,
+			  locked ? "NoNewPrivs:\t1\n" : "NoNewPrivs:\t0\n"),
+		  "%s", before.status);
+	cr_expect_eq(atol(before.slack), SLACK_NS, "timer slack %s",
+		     before.slack);
+	cr_expect_eq(strtol(before.persona, NULL, 16), PER_UNAME26,
+		     "personality %s", before.persona);
+	cr_expect_eq(before.owner, locked ? 0u : (uid_t)NOBODY,
+		     "/proc/%d/status belongs to %u", (int)w.pid,
+		     (unsigned)before.owner);
+
+	wl_dump_kill(&w, &at_dump);
+	wl_restore(&w, NULL, NULL);
+	wl_wait_progress(&w, &at_dump, &st, "after the restore");
+	creds_from_outside(w.pid, &after);
+	cr_expect_str_eq(after.status, before.status);
+	cr_expect_str_eq(after.slack, before.slack);
+	cr_expect_str_eq(after.persona, before.persona);
+	cr_expect_eq(after.owner, before.owner,
+		     "/proc/%d belongs to %u, not %u", (int)w.pid,
+		     (unsigned)after.owner, (unsigned)before.owner);
+	wl_stop(&w, &final);
+}
+
+Test(restore, credentials_capabilities_and_persona, .timeout = 120,
+     .fini = cleanup)
+{
+	creds_roundtrip(false);
+}
+
+Test(restore, not_dumpable_and_no_new_privs, .timeout = 120, .fini = cleanup)
+{
+	creds_roundtrip(true);
+}
+
+/* A process under a seccomp filter is refused at the dump, running on. */
+Test(restore, dump_refuses_a_seccomp_filter, .timeout = 60)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = {1, &allow};
+	char dir[] = "/tmp/kt-restore-seccomp-XXXXXX", img[600], path[64],
+	     text[8192], msg[512] = "";
+	KT_OPTS(kt_dump_opts, dopts, .flags = KT_DUMP_KILL, .err_buf = msg,
+		.err_len = sizeof(msg));
+	struct timespec t0;
+	int status, r;
+	pid_t pid;
+
+	require_checkpoint();
+	cr_assert_not_null(mkdtemp(dir));
+	(void)snprintf(img, sizeof(img), "%s/img", dir);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!(ktt_read_file(path, text, sizeof(text)) > 0 &&
+		 strstr(text, "\nSeccomp:\t2\n")) &&
+	       ms_since(&t0) < PROGRESS_MS)
+		sleep_ms(5);
+	cr_assert_not_null(strstr(text, "\nSeccomp:\t2\n"), "%s", text);
+	r = kt_dump_process(pid, img, &dopts);
+	cr_expect_eq(r, -EOPNOTSUPP, "dump gave %d (%s): %s", r, strerror(-r),
+		     msg);
+	cr_expect_not_null(strstr(msg, "seccomp"), "\"%s\"", msg);
+	cr_expect_eq(waitpid(pid, &status, WNOHANG), 0,
+		     "the refused process ended");
+	(void)kill(pid, SIGKILL);
+	(void)waitpid(pid, &status, 0);
 	(void)nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }

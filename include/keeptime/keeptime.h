@@ -630,8 +630,11 @@ struct kt_dump_opts {
  * (docs/process-image.md): its registers (general and extended state),
  * memory map and contents, brk and mm layout, vdso and vvar positions,
  * signal handlers, blocked mask, pending signals, alternate signal stack,
- * rseq registration, cwd, umask, rlimits, comm, file descriptors and all
- * its timers (timers.img, the image of kt_snapshot_save()).
+ * rseq registration, cwd, umask, rlimits, comm, credentials (uids, gids,
+ * groups, capabilities, securebits, no_new_privs, dumpable), persona
+ * (personality, timer slack, THP-disable, child subreaper, parent-death
+ * signal), file descriptors and all its timers (timers.img, the image of
+ * kt_snapshot_save()).
  *
  * The process is stopped with ptrace for the time it takes and always
  * left running as it was found (a stopped process stays stopped); this
@@ -662,7 +665,8 @@ struct kt_dump_opts {
  *               (pipe, socket, terminal, eventfd...) or mapping (deleted
  *               file, memfd, SysV shared memory, device) this version
  *               does not dump: the reason names the descriptor or the
- *               mapping and its kind;
+ *               mapping and its kind; a process under seccomp (strict
+ *               or filter: its filters cannot be restored);
  *   -ESRCH, -EPERM, -EBUSY, -EINVAL  as kt_capture_pid();
  *   -EBADMSG    /proc text keeptime does not understand (quoted);
  *   -EAGAIN     the process changed while it was read (a timer vanished);
@@ -714,7 +718,9 @@ struct kt_restore_process_opts {
  * rlimits and comm, its memory map and contents, brk and the mm layout
  * (auxv, exe), vdso, signal handlers, alternate stack, pending signals,
  * rseq registration, every timer at its exact ID (kt_restore_self()'s
- * rules, through the path opts->ids asks for), and its registers,
+ * rules, through the path opts->ids asks for), its persona and, last, its
+ * credentials (not the caller's: a process of uid 1000 restored by root
+ * is uid 1000 again, with its own capabilities), and its registers,
  * extended state and blocked signals. It then runs on from where it was
  * dumped, a child of the caller (who reaps it) in a session of its own.
  *
@@ -722,9 +728,11 @@ struct kt_restore_process_opts {
  * created: the whole image (every file, checksums), that the PID is
  * free, that every file the process had open or mapped is still there and
  * (for mappings) unchanged, that the kernel's vdso has the dumped layout,
- * that no rlimit would have to be raised. The memory is rebuilt by a
- * freestanding restorer placed in a gap of the dumped map; a failure from
- * there on kills the new process: nothing is left behind either way.
+ * that no rlimit would have to be raised, that the image's capabilities
+ * are ours or fewer (we cannot grant what we do not have). The memory is
+ * rebuilt by a freestanding restorer placed in a gap of the dumped map; a
+ * failure from there on kills the new process: nothing is left behind either
+ * way.
  *
  * A system call the process was stopped in is restarted as the kernel's
  * signal code would (one interrupted by a handler returns EINTR; sleeps
@@ -740,7 +748,9 @@ struct kt_restore_process_opts {
  *   -ESTALE      a file the process mapped has changed since the dump;
  *   -EOPNOTSUPP  the image needs what this kernel or version cannot do
  *                (another vdso layout, a hard rlimit above ours);
- *   -EPERM       not allowed (CAP_CHECKPOINT_RESTORE missing);
+ *   -EPERM       not allowed (CAP_CHECKPOINT_RESTORE missing), or the
+ *                image's capabilities are not a subset of ours, or its
+ *                ids differ from ours without CAP_SETUID/CAP_SETGID;
  *   -EINVAL      invalid arguments;
  *   the errors of kt_restore_self() for the timers, or the negative
  *   errno of a failing system call; err_buf says which step and why.

@@ -171,4 +171,16 @@ int ktc_rt_tgsigqueueinfo(int pid, int tid, int sig, const void *info);
 int ktc_rseq(uint64_t area, uint32_t len, int flags, uint32_t sig);
 int ktc_prlimit(int pid, int resource, const void *new_limit, void *old_limit);
 
+/* Credentials and persona of the calling process (the restorer's last
+ * steps). setfsuid/setfsgid return the previous id, never an error. */
+int ktc_setgroups(uint32_t n, const uint32_t *groups);
+int ktc_setresuid(uint32_t r, uint32_t e, uint32_t s);
+int ktc_setresgid(uint32_t r, uint32_t e, uint32_t s);
+int ktc_setfsuid(uint32_t fsuid);
+int ktc_setfsgid(uint32_t fsgid);
+/* capset(2), version 3: hdr {version, pid}, data[2] {eff, prm, inh}. */
+int ktc_capset(const void *hdr, const void *data);
+/* personality(2): the previous persona, or -errno. */
+long ktc_personality(uint32_t persona);
+
 #endif /* KT_CORE_KTC_H */

@@ -12,21 +12,37 @@
 
 #define PAGE_SIZE 4096ULL
 
-#define PROT_WRITE	     0x2
-#define MAP_FIXED_NOREPLACE  0x100000
-#define ARCH_MAP_VDSO_64     0x2003
-#define MADV_DONTFORK	     10
-#define MADV_HUGEPAGE	     14
-#define MADV_NOHUGEPAGE	     15
-#define MADV_DONTDUMP	     16
-#define MADV_WIPEONFORK	     18
-#define PR_SET_NAME	     15
-#define PR_SET_MM	     35
-#define PR_SET_MM_MAP	     14
-#define PR_SET_VMA	     0x53564d41
-#define PR_SET_VMA_ANON_NAME 0
-#define SS_DISABLE	     2
-#define SS_AUTODISARM	     (1U << 31)
+#define PROT_WRITE		 0x2
+#define MAP_FIXED_NOREPLACE	 0x100000
+#define ARCH_MAP_VDSO_64	 0x2003
+#define MADV_DONTFORK		 10
+#define MADV_HUGEPAGE		 14
+#define MADV_NOHUGEPAGE		 15
+#define MADV_DONTDUMP		 16
+#define MADV_WIPEONFORK		 18
+#define PR_SET_NAME		 15
+#define PR_SET_MM		 35
+#define PR_SET_MM_MAP		 14
+#define PR_SET_VMA		 0x53564d41
+#define PR_SET_VMA_ANON_NAME	 0
+#define SS_DISABLE		 2
+#define PR_SET_PDEATHSIG	 1
+#define PR_SET_DUMPABLE		 4
+#define PR_SET_KEEPCAPS		 8
+#define PR_SET_TIMERSLACK	 29
+#define PR_CAPBSET_READ		 23
+#define PR_CAPBSET_DROP		 24
+#define PR_GET_SECUREBITS	 27
+#define PR_SET_SECUREBITS	 28
+#define PR_SET_CHILD_SUBREAPER	 36
+#define PR_SET_NO_NEW_PRIVS	 38
+#define PR_SET_THP_DISABLE	 41
+#define PR_CAP_AMBIENT		 47
+#define PR_CAP_AMBIENT_RAISE	 2
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#define SECBIT_KEEP_CAPS	 0x10
+#define CAPABILITY_VERSION_3	 0x20080522
+#define SS_AUTODISARM		 (1U << 31)
 
 /* The user address space ends at 2^47 - one page, or 2^56 - one page
  * with 5-level page tables. */
@@ -218,7 +234,125 @@ static long signals(struct ktc_restorer_args *a)
 	return r < 0 ? fail(a, KTC_RST_ALTSTACK, 0, r) : 0;
 }
 
-/* Pending signals, rseq, comm, working descriptors, rlimits. */
+/* personality, timer slack, THP-disable, child subreaper, pdeathsig. */
+static long persona(struct ktc_restorer_args *a)
+{
+	const struct ktc_rst_creds *c = &a->creds;
+	long r;
+
+	r = ktc_personality(c->personality);
+	if (r < 0)
+		return fail(a, KTC_RST_PERSONALITY, 0, r);
+	r = ktc_prctl(PR_SET_TIMERSLACK, c->timerslack, 0, 0, 0);
+	if (r < 0)
+		return fail(a, KTC_RST_TIMERSLACK, 0, r);
+	r = ktc_prctl(PR_SET_THP_DISABLE, c->thp_disable, 0, 0, 0);
+	if (r < 0)
+		return fail(a, KTC_RST_THP, 0, r);
+	r = ktc_prctl(PR_SET_CHILD_SUBREAPER, c->child_subreaper, 0, 0, 0);
+	if (r < 0)
+		return fail(a, KTC_RST_SUBREAPER, 0, r);
+	/* A change of credentials clears it: the host sets it again. */
+	r = ktc_prctl(PR_SET_PDEATHSIG, c->pdeathsig, 0, 0, 0);
+	return r < 0 ? fail(a, KTC_RST_PDEATHSIG, 0, r) : 0;
+}
+
+/* setfsuid/setfsgid answer the previous id, never an error: a second
+ * call tells whether the first took. */
+static long set_fs(struct ktc_restorer_args *a, int stage, int (*fn)(uint32_t),
+		   uint32_t id)
+{
+	(void)fn(id);
+	return (uint32_t)fn(id) == id ? 0 : fail(a, stage, id, -EPERM);
+}
+
+/*
+ * The credentials, in the order the kernel allows: the bounding set while
+ * we hold CAP_SETPCAP, then the ids (keepcaps on, so that the permitted
+ * set survives the uid change), then the capabilities, the ambient set,
+ * the securebits (keepcaps with them), no_new_privs, and dumpable last (a
+ * change of credentials resets it).
+ */
+static long creds(struct ktc_restorer_args *a)
+{
+	const struct ktc_rst_creds *c = &a->creds;
+	struct {
+		uint32_t version;
+		int32_t pid;
+	} hdr = {CAPABILITY_VERSION_3, 0};
+	struct {
+		uint32_t eff, prm, inh;
+	} data[2] = {
+		{(uint32_t)c->cap_eff, (uint32_t)c->cap_prm,
+		 (uint32_t)c->cap_inh},
+		{(uint32_t)(c->cap_eff >> 32), (uint32_t)(c->cap_prm >> 32),
+		 (uint32_t)(c->cap_inh >> 32)},
+	};
+	long r;
+
+	for (int cap = 0; cap < 64; cap++) {
+		if (c->cap_bnd & (1ULL << cap))
+			continue;
+		r = ktc_prctl(PR_CAPBSET_READ, (uint64_t)cap, 0, 0, 0);
+		if (r == -EINVAL)
+			break; /* past the kernel's last capability */
+		if (r > 0)
+			r = ktc_prctl(PR_CAPBSET_DROP, (uint64_t)cap, 0, 0, 0);
+		if (r < 0)
+			return fail(a, KTC_RST_CAPBSET, (uint64_t)cap, r);
+	}
+	if ((c->set & KTC_RST_SET_UIDS) &&
+	    (r = ktc_prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)) < 0)
+		return fail(a, KTC_RST_KEEPCAPS, 0, r);
+	if ((c->set & KTC_RST_SET_GROUPS) &&
+	    (r = ktc_setgroups(c->n_groups, at(a, c->groups_off))) < 0)
+		return fail(a, KTC_RST_GROUPS, 0, r);
+	if ((c->set & KTC_RST_SET_GIDS) &&
+	    (r = ktc_setresgid(c->gid[0], c->gid[1], c->gid[2])) < 0)
+		return fail(a, KTC_RST_GID, 0, r);
+	/* setresgid made fsgid the egid; setresuid leaves it alone. */
+	if (c->gid[3] != c->gid[1] &&
+	    (r = set_fs(a, KTC_RST_FSGID, ktc_setfsgid, c->gid[3])) < 0)
+		return r;
+	if ((c->set & KTC_RST_SET_UIDS) &&
+	    (r = ktc_setresuid(c->uid[0], c->uid[1], c->uid[2])) < 0)
+		return fail(a, KTC_RST_UID, 0, r);
+	if (c->uid[3] != c->uid[1] &&
+	    (r = set_fs(a, KTC_RST_FSUID, ktc_setfsuid, c->uid[3])) < 0)
+		return r;
+	r = ktc_capset(&hdr, data);
+	if (r < 0)
+		return fail(a, KTC_RST_CAPSET, 0, r);
+	/* Ambient capabilities are inherited: ours go first. */
+	r = ktc_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (r < 0)
+		return fail(a, KTC_RST_AMBIENT, 0, r);
+	for (int cap = 0; cap < 64; cap++)
+		if ((c->cap_amb & (1ULL << cap)) &&
+		    (r = ktc_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+				   (uint64_t)cap, 0, 0)) < 0)
+			return fail(a, KTC_RST_AMBIENT, (uint64_t)cap, r);
+	/* keepcaps alone needs no privilege; other bits need CAP_SETPCAP,
+	 * which the host checked the image holds if they differ. */
+	r = ktc_prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+	if (r >= 0 && (uint32_t)r != c->securebits)
+		r = ((uint32_t)r ^ c->securebits) == SECBIT_KEEP_CAPS
+			    ? ktc_prctl(PR_SET_KEEPCAPS,
+					!!(c->securebits & SECBIT_KEEP_CAPS), 0,
+					0, 0)
+			    : ktc_prctl(PR_SET_SECUREBITS, c->securebits, 0, 0,
+					0);
+	if (r < 0)
+		return fail(a, KTC_RST_SECUREBITS, 0, r);
+	if (c->no_new_privs &&
+	    (r = ktc_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0)
+		return fail(a, KTC_RST_NO_NEW_PRIVS, 0, r);
+	r = ktc_prctl(PR_SET_DUMPABLE, c->dumpable, 0, 0, 0);
+	return r < 0 ? fail(a, KTC_RST_DUMPABLE, 0, r) : 0;
+}
+
+/* Pending signals, rseq, comm, working descriptors, rlimits, then the
+ * persona and credentials. */
 static long finish(struct ktc_restorer_args *a)
 {
 	const struct ktc_rst_siginfo *p = at(a, a->pending_off);
@@ -245,7 +379,11 @@ static long finish(struct ktc_restorer_args *a)
 	for (int res = 0; res < KTC_RST_NRLIMITS; res++)
 		if ((r = ktc_prlimit(0, res, &a->rlimits[res], 0)) < 0)
 			return fail(a, KTC_RST_RLIMIT, (uint64_t)res, r);
-	return 0;
+	/* Last: the host's ptrace release needs only its own privileges. */
+	if (!(a->creds.set & KTC_RST_SET_CREDS))
+		return 0;
+	r = persona(a);
+	return r < 0 ? r : creds(a);
 }
 
 /* An array of n elements of size sz at off lies within the arguments. */
@@ -268,7 +406,9 @@ static long check_args(struct ktc_restorer_args *a)
 	    !within(a, a->close_off, a->n_close, sizeof(int32_t)) ||
 	    !within(a, a->auxv_off, a->mm.auxv_size, 1) ||
 	    !within(a, a->plan_off, 1, sizeof(struct ktc_restore_plan)) ||
-	    a->comm[sizeof(a->comm) - 1] != '\0')
+	    !within(a, a->creds.groups_off, a->creds.n_groups,
+		    sizeof(uint32_t)) ||
+	    a->creds.dumpable > 1 || a->comm[sizeof(a->comm) - 1] != '\0')
 		return fail(a, KTC_RST_ARGS, 0, -EINVAL);
 	for (uint64_t i = 0; i < a->n_vmas; i++) {
 		if (v[i].n_runs > a->n_runs ||

@@ -18,7 +18,11 @@
  *   4. signal handlers and the alternate stack;
  *   5. the timers: a restore plan (restore.h), exact IDs included;
  *   6. pending signals queued again, rseq registered, comm, the working
- *      descriptors closed, the rlimits set last.
+ *      descriptors closed, the rlimits;
+ *   7. the persona (personality, timer slack, THP-disable, child
+ *      subreaper, parent-death signal) and the credentials, last:
+ *      bounding set, groups, gids, uids, capabilities, ambient set,
+ *      securebits, no_new_privs, dumpable.
  *
  * It ends with int3 (the host holds the process under ptrace), which
  * then puts the registers, extended state and signal mask back, unmaps
@@ -97,6 +101,31 @@ struct ktc_mm_map {
 };
 _Static_assert(sizeof(struct ktc_mm_map) == 104, "prctl_mm_map layout");
 
+/* What to change of the credentials (struct ktc_rst_creds's set). */
+#define KTC_RST_SET_CREDS  0x01 /* the image records them: do it all */
+#define KTC_RST_SET_GROUPS 0x02 /* setgroups: the list differs from ours */
+#define KTC_RST_SET_GIDS   0x04 /* setresgid: they differ from ours */
+#define KTC_RST_SET_UIDS   0x08 /* setresuid: likewise */
+
+/* The persona and credentials of the image (the "creds" record). */
+struct ktc_rst_creds {
+	uint32_t set;	 /* KTC_RST_SET_* */
+	uint32_t uid[4]; /* real, effective, saved, filesystem */
+	uint32_t gid[4];
+	uint32_t n_groups;
+	uint64_t groups_off; /* uint32_t[n_groups] */
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	uint64_t timerslack;
+	uint32_t securebits;
+	uint32_t no_new_privs;
+	uint32_t dumpable; /* 0 or 1 */
+	uint32_t child_subreaper;
+	uint32_t pdeathsig;
+	uint32_t thp_disable;
+	uint32_t personality;
+	uint32_t pad;
+};
+
 /* Where the restorer stopped (the failing element in index). */
 enum ktc_rst_stage {
 	KTC_RST_NONE = 0,
@@ -116,8 +145,26 @@ enum ktc_rst_stage {
 	KTC_RST_CLOSE,	   /* closing working descriptor index */
 	KTC_RST_RLIMIT,	   /* prlimit of resource index */
 	KTC_RST_ADVISE,	   /* madvise of vma index (its advice) */
+	/* The persona and credentials, last (struct ktc_rst_creds). */
+	KTC_RST_PERSONALITY,  /* personality */
+	KTC_RST_TIMERSLACK,   /* PR_SET_TIMERSLACK */
+	KTC_RST_THP,	      /* PR_SET_THP_DISABLE */
+	KTC_RST_SUBREAPER,    /* PR_SET_CHILD_SUBREAPER */
+	KTC_RST_PDEATHSIG,    /* PR_SET_PDEATHSIG */
+	KTC_RST_CAPBSET,      /* PR_CAPBSET_DROP of capability index */
+	KTC_RST_KEEPCAPS,     /* PR_SET_KEEPCAPS 1 */
+	KTC_RST_GROUPS,	      /* setgroups */
+	KTC_RST_GID,	      /* setresgid */
+	KTC_RST_FSGID,	      /* setfsgid */
+	KTC_RST_UID,	      /* setresuid */
+	KTC_RST_FSUID,	      /* setfsuid */
+	KTC_RST_CAPSET,	      /* capset */
+	KTC_RST_AMBIENT,      /* PR_CAP_AMBIENT_RAISE of capability index */
+	KTC_RST_SECUREBITS,   /* PR_SET_SECUREBITS (or PR_SET_KEEPCAPS) */
+	KTC_RST_NO_NEW_PRIVS, /* PR_SET_NO_NEW_PRIVS */
+	KTC_RST_DUMPABLE,     /* PR_SET_DUMPABLE */
 };
-#define KTC_RST_LAST_STAGE KTC_RST_ADVISE
+#define KTC_RST_LAST_STAGE KTC_RST_DUMPABLE
 
 #define KTC_RST_NSIG	 64
 #define KTC_RST_NRLIMITS 16
@@ -155,7 +202,8 @@ struct ktc_restorer_args {
 	uint32_t rseq_len, rseq_sig;
 
 	struct ktc_rst_rlimit rlimits[KTC_RST_NRLIMITS];
-	char comm[16]; /* NUL-terminated */
+	char comm[16];		    /* NUL-terminated */
+	struct ktc_rst_creds creds; /* set last */
 
 	uint64_t plan_off; /* struct ktc_restore_plan with its arrays */
 	uint32_t n_close;  /* working descriptors to close at the end */

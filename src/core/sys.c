@@ -203,3 +203,40 @@ int ktc_prlimit(int pid, int resource, const void *new_limit, void *old_limit)
 	return (int)ktc_syscall4(__NR_prlimit64, pid, resource, (long)new_limit,
 				 (long)old_limit);
 }
+
+/* Credentials and persona. */
+
+int ktc_setgroups(uint32_t n, const uint32_t *groups)
+{
+	return (int)ktc_syscall2(__NR_setgroups, (long)n, (long)groups);
+}
+
+int ktc_setresuid(uint32_t r, uint32_t e, uint32_t s)
+{
+	return (int)ktc_syscall3(__NR_setresuid, (long)r, (long)e, (long)s);
+}
+
+int ktc_setresgid(uint32_t r, uint32_t e, uint32_t s)
+{
+	return (int)ktc_syscall3(__NR_setresgid, (long)r, (long)e, (long)s);
+}
+
+int ktc_setfsuid(uint32_t fsuid)
+{
+	return (int)ktc_syscall2(__NR_setfsuid, (long)fsuid, 0);
+}
+
+int ktc_setfsgid(uint32_t fsgid)
+{
+	return (int)ktc_syscall2(__NR_setfsgid, (long)fsgid, 0);
+}
+
+int ktc_capset(const void *hdr, const void *data)
+{
+	return (int)ktc_syscall2(__NR_capset, (long)hdr, (long)data);
+}
+
+long ktc_personality(uint32_t persona)
+{
+	return ktc_syscall2(__NR_personality, (long)persona, 0);
+}

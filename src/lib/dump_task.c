@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The process and its thread: mm layout (/proc/PID/stat, brk), comm, cwd,
- * exe, umask, auxv, rlimits, and the thread's registers, extended state,
- * signal mask and rseq registration.
+ * exe, umask, credentials (status, then prctl in the process), auxv,
+ * rlimits, and the thread's registers, extended state, signal mask and
+ * rseq registration.
  */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -121,6 +123,56 @@ static int dump_stat(struct kt_dump *d)
 				    (int)d->pid, perr.msg);
 	d->img->proc.umask = umask;
 	return 0;
+}
+
+/* Uid, Gid, Groups, Cap*, NoNewPrivs, Seccomp of /proc/PID/status. A
+ * process under seccomp is refused: its filters cannot be restored, and
+ * restoring it without them would take it out of its sandbox. */
+static int dump_creds(struct kt_dump *d)
+{
+	struct kt_pimg_creds *c = &d->img->creds;
+	struct kt_parse_error perr;
+	struct kt_proc_creds cr;
+	char *text;
+	size_t len;
+	int r;
+
+	r = read_proc(d, "status", &text, &len);
+	if (r < 0)
+		return r;
+	r = kt_procfs_status_creds(text, len, &cr, &perr);
+	free(text);
+	if (r == -ENOMEM)
+		return r;
+	if (r == -ENOENT)
+		return KT_DUMP_FAIL(d, -EOPNOTSUPP,
+				    "/proc/%d/status: %s (Linux < 4.10?)",
+				    (int)d->pid, perr.msg);
+	if (r < 0)
+		return KT_DUMP_FAIL(d, -EBADMSG, "/proc/%d/status: %s",
+				    (int)d->pid, perr.msg);
+	if (cr.seccomp) {
+		free(cr.groups);
+		return KT_DUMP_FAIL(
+			d, -EOPNOTSUPP,
+			"process %d runs under seccomp (%s mode): its filters "
+			"cannot be restored, and restoring it without them "
+			"would take it out of its sandbox",
+			(int)d->pid, cr.seccomp == 1 ? "strict" : "filter");
+	}
+	memcpy(c->uid, cr.uid, sizeof(c->uid));
+	memcpy(c->gid, cr.gid, sizeof(c->gid));
+	c->cap_inh = cr.cap_inh;
+	c->cap_prm = cr.cap_prm;
+	c->cap_eff = cr.cap_eff;
+	c->cap_bnd = cr.cap_bnd;
+	c->cap_amb = cr.cap_amb;
+	c->no_new_privs = cr.no_new_privs;
+	r = kt_pimg_blob_dup(d->img, &c->groups, cr.groups,
+			     cr.n_groups * sizeof(uint32_t));
+	free(cr.groups);
+	d->img->has_creds = r == 0;
+	return r;
 }
 
 static int dump_names(struct kt_dump *d)
@@ -257,12 +309,81 @@ int kt_dump_task(struct kt_dump *d)
 	d->img->proc.page_size = KT_PIMG_PAGE_SIZE;
 	r = dump_stat(d);
 	if (!r)
+		r = dump_creds(d);
+	if (!r)
 		r = dump_names(d);
 	if (!r)
 		r = dump_rlimits(d);
 	if (!r)
 		r = dump_thread(d);
 	return r;
+}
+
+/* One prctl in the process: its answer (>= 0), or through *out (an int
+ * the call writes) when out is not NULL. */
+static int dump_prctl(struct kt_dump *d, const char *what, int option, int *out,
+		      long *ret)
+{
+	long args[6] = {option, 0, 0, 0, 0, 0};
+	int r;
+
+	r = kt_dump_call(d, what, __NR_prctl, args, out ? 1 : -1, NULL, out,
+			 out ? sizeof(*out) : 0, ret);
+	if (r < 0)
+		return r;
+	if (*ret < 0)
+		return KT_DUMP_FAIL(d, (int)*ret, "%s in process %d: %s", what,
+				    (int)d->pid, strerror((int)-*ret));
+	return 0;
+}
+
+/* What only the process can tell of itself: prctl state, persona. */
+static int dump_persona(struct kt_dump *d)
+{
+	struct kt_pimg_creds *c = &d->img->creds;
+	long args[6] = {0xffffffffL, 0, 0, 0, 0, 0}, ret = 0;
+	int subreaper = 0, pdeathsig = 0;
+	int r;
+
+	r = dump_prctl(d, "prctl(PR_GET_DUMPABLE)", PR_GET_DUMPABLE, NULL,
+		       &ret);
+	c->dumpable = (uint32_t)ret;
+	if (!r)
+		r = dump_prctl(d, "prctl(PR_GET_KEEPCAPS)", PR_GET_KEEPCAPS,
+			       NULL, &ret);
+	c->keepcaps = (uint32_t)ret;
+	if (!r)
+		r = dump_prctl(d, "prctl(PR_GET_SECUREBITS)", PR_GET_SECUREBITS,
+			       NULL, &ret);
+	c->securebits = (uint32_t)ret;
+	if (!r)
+		r = dump_prctl(d, "prctl(PR_GET_CHILD_SUBREAPER)",
+			       PR_GET_CHILD_SUBREAPER, &subreaper, &ret);
+	c->child_subreaper = (uint32_t)subreaper;
+	if (!r)
+		r = dump_prctl(d, "prctl(PR_GET_PDEATHSIG)", PR_GET_PDEATHSIG,
+			       &pdeathsig, &ret);
+	c->pdeathsig = (uint32_t)pdeathsig;
+	if (!r)
+		r = dump_prctl(d, "prctl(PR_GET_TIMERSLACK)", PR_GET_TIMERSLACK,
+			       NULL, &ret);
+	c->timerslack = (uint64_t)ret;
+	if (!r)
+		r = dump_prctl(d, "prctl(PR_GET_THP_DISABLE)",
+			       PR_GET_THP_DISABLE, NULL, &ret);
+	c->thp_disable = ret != 0;
+	if (r < 0)
+		return r;
+	r = kt_dump_call(d, "personality(0xffffffff)", __NR_personality, args,
+			 -1, NULL, NULL, 0, &ret);
+	if (r < 0)
+		return r;
+	if (ret < 0)
+		return KT_DUMP_FAIL(d, (int)ret,
+				    "personality(0xffffffff) in process %d: %s",
+				    (int)d->pid, strerror((int)-ret));
+	c->personality = (uint32_t)ret;
+	return 0;
 }
 
 int kt_dump_task_inject(struct kt_dump *d)
@@ -302,5 +423,5 @@ int kt_dump_task_inject(struct kt_dump *d)
 		d->img->rlimits[res] = (struct kt_pimg_rlimit){
 			.resource = res, .cur = rl[0], .max = rl[1]};
 	}
-	return 0;
+	return dump_persona(d);
 }

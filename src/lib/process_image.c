@@ -132,6 +132,8 @@ static void each_record(const struct kt_process_image *img,
 {
 	fn(kt_pimg_layout(KT_PREC_PROCESS), &img->proc, ctx);
 	fn(kt_pimg_layout(KT_PREC_FILES), &img->files, ctx);
+	if (img->has_creds)
+		fn(kt_pimg_layout(KT_PREC_CREDS), &img->creds, ctx);
 	for (size_t i = 0; i < img->n_threads; i++)
 		fn(kt_pimg_layout(KT_PREC_THREAD), &img->threads[i], ctx);
 	for (int s = 0; s < KT_PIMG_NSIG; s++)

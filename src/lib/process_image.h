@@ -204,10 +204,35 @@ struct kt_pimg_run {
 	uint64_t off; /* bytes into pages.img: each run right after the last */
 };
 
+/* The most supplementary groups a creds record holds (NGROUPS_MAX). */
+#define KT_PIMG_NGROUPS_MAX 65536
+
+/* Record "creds": one, since version 1.2. /proc/PID/status, and what
+ * prctl(2) and personality(2) answer in the process. */
+struct kt_pimg_creds {
+	uint32_t uid[4]; /* Uid: real, effective, saved, filesystem */
+	uint32_t gid[4]; /* Gid: likewise */
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb; /* Cap* */
+	uint32_t securebits;	  /* PR_GET_SECUREBITS */
+	uint32_t no_new_privs;	  /* NoNewPrivs: 0 or 1 */
+	uint32_t seccomp;	  /* Seccomp: always 0 (1, 2 are refused) */
+	uint32_t dumpable;	  /* PR_GET_DUMPABLE: 0, 1 or 2 */
+	uint32_t keepcaps;	  /* PR_GET_KEEPCAPS: securebits' KEEP_CAPS */
+	uint32_t child_subreaper; /* PR_GET_CHILD_SUBREAPER: 0 or 1 */
+	uint32_t pdeathsig;	  /* PR_GET_PDEATHSIG: 0 (none) or 1..64 */
+	uint32_t thp_disable;	  /* PR_GET_THP_DISABLE: 0 or 1 */
+	uint32_t personality;	  /* personality(0xffffffff) */
+	uint32_t reserved;
+	uint64_t timerslack;	   /* PR_GET_TIMERSLACK, ns */
+	struct kt_img_blob groups; /* Groups: u32 each, at most 65536 */
+};
+
 /* A whole process image. Every pointer is owned by it. */
 struct kt_process_image {
 	struct kt_pimg_proc proc;
 	struct kt_pimg_files files;
+	struct kt_pimg_creds creds;
+	bool has_creds; /* version 1.2 and later: always */
 	struct kt_pimg_thread *threads;
 	size_t n_threads;
 	struct kt_pimg_sigaction sigactions[KT_PIMG_NSIG]; /* [signo - 1] */

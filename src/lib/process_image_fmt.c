@@ -9,7 +9,7 @@
 const struct kt_img_format kt_pimg_format = {
 	.magic = "KTPROCES",
 	.major = 1,
-	.minor = 1, /* 1.1: the vma flags of smaps */
+	.minor = 2, /* 1.1: the vma flags of smaps; 1.2: creds */
 	.noun = "keeptime process image",
 	.log_prefix = "process image",
 };
@@ -190,6 +190,36 @@ static const struct kt_img_field pages_fields[] = {
 };
 #undef R
 
+#define C struct kt_pimg_creds
+static const struct kt_img_field creds_fields[] = {
+	U32("uid", 0, C, uid[0]),
+	U32("euid", 4, C, uid[1]),
+	U32("suid", 8, C, uid[2]),
+	U32("fsuid", 12, C, uid[3]),
+	U32("gid", 16, C, gid[0]),
+	U32("egid", 20, C, gid[1]),
+	U32("sgid", 24, C, gid[2]),
+	U32("fsgid", 28, C, gid[3]),
+	U64("cap_inh", 32, C, cap_inh),
+	U64("cap_prm", 40, C, cap_prm),
+	U64("cap_eff", 48, C, cap_eff),
+	U64("cap_bnd", 56, C, cap_bnd),
+	U64("cap_amb", 64, C, cap_amb),
+	U32("securebits", 72, C, securebits),
+	U32("no_new_privs", 76, C, no_new_privs),
+	U32("seccomp", 80, C, seccomp),
+	U32("dumpable", 84, C, dumpable),
+	U32("keepcaps", 88, C, keepcaps),
+	U32("child_subreaper", 92, C, child_subreaper),
+	U32("pdeathsig", 96, C, pdeathsig),
+	U32("thp_disable", 100, C, thp_disable),
+	U32("personality", 104, C, personality),
+	U32("reserved", 108, C, reserved),
+	U64("timerslack", 112, C, timerslack),
+	BLOB("groups", 120, C, groups),
+};
+#undef C
+
 /* clang-format on */
 
 const struct kt_img_layout kt_pimg_layouts[KT_PIMG_N_LAYOUTS] = {
@@ -202,4 +232,5 @@ const struct kt_img_layout kt_pimg_layouts[KT_PIMG_N_LAYOUTS] = {
 	KT_IMG_LAYOUT("fd", KT_PREC_FD, fd_fields, 88),
 	KT_IMG_LAYOUT("vma", KT_PREC_VMA, vma_fields, 104),
 	KT_IMG_LAYOUT("pages", KT_PREC_PAGES, pages_fields, 24),
+	KT_IMG_LAYOUT("creds", KT_PREC_CREDS, creds_fields, 128),
 };

@@ -17,9 +17,10 @@ enum kt_pimg_record {
 	KT_PREC_FD = 7,
 	KT_PREC_VMA = 8,
 	KT_PREC_PAGES = 9,
+	KT_PREC_CREDS = 10, /* since 1.2 */
 };
 
-#define KT_PIMG_N_LAYOUTS 9
+#define KT_PIMG_N_LAYOUTS 10
 
 KT_HIDDEN extern const struct kt_img_format kt_pimg_format;
 /* Indexed by record type - 1. */

@@ -46,10 +46,11 @@ struct parse {
 	struct kt_img_in in;
 	struct kt_process_image *img;
 	const struct kt_img_record *rec; /* the record being checked */
-	size_t n_process, n_files;
+	size_t n_process, n_files, n_creds;
 	bool seen_rlimit[KT_PIMG_NRLIMITS];
 	unsigned last_type;
-	unsigned minor;	      /* the header's: 1.0 knows only KT_VMA_SHARED */
+	unsigned minor;	      /* the header's: 1.0 knows only KT_VMA_SHARED, 1.2
+				 brought creds */
 	uint64_t pages_total; /* bytes of pages.img the runs so far cover */
 };
 
@@ -166,6 +167,76 @@ static int check_files(struct parse *p, const struct kt_pimg_files *f)
 		return bad(p, "timers_size",
 			   "%llu bytes cannot be a timer image",
 			   (unsigned long long)f->timers_size);
+	return 0;
+}
+
+/* Securebits the kernel knows (SECBIT_NOROOT .. EXEC_DENY_INTERACTIVE
+ * and their locks). */
+#define SECUREBITS_KNOWN 0xfffu
+#define SECBIT_KEEP_CAPS 0x10u
+
+static int check_creds(struct parse *p, const struct kt_pimg_creds *c)
+{
+	static const char *const ids[8] = {"uid", "euid", "suid", "fsuid",
+					   "gid", "egid", "sgid", "fsgid"};
+
+	if (p->minor < 2)
+		return kt_img_bad(&p->in, -EBADMSG, p->rec->off,
+				  "a creds record in a version 1.%u image "
+				  "(creds came with 1.2)",
+				  p->minor);
+	if (p->n_creds++)
+		return kt_img_bad(&p->in, -EBADMSG, p->rec->off,
+				  "a second creds record");
+	for (int i = 0; i < 8; i++)
+		if ((i < 4 ? c->uid[i] : c->gid[i - 4]) == UINT32_MAX)
+			return bad(p, ids[i], "-1 is not an id");
+	if (c->cap_eff & ~c->cap_prm)
+		return bad(p, "cap_eff",
+			   "0x%llx is not within the permitted set 0x%llx",
+			   (unsigned long long)c->cap_eff,
+			   (unsigned long long)c->cap_prm);
+	if (c->cap_amb & ~(c->cap_prm & c->cap_inh))
+		return bad(p, "cap_amb",
+			   "0x%llx is not within the permitted and inheritable "
+			   "sets",
+			   (unsigned long long)c->cap_amb);
+	if (c->securebits & ~SECUREBITS_KNOWN)
+		return bad(p, "securebits", "0x%x holds unknown bits",
+			   c->securebits);
+	if (c->no_new_privs > 1)
+		return bad(p, "no_new_privs", "%u is not 0 or 1",
+			   c->no_new_privs);
+	if (c->seccomp != 0)
+		return bad(p, "seccomp",
+			   "mode %u: seccomp filters cannot be restored",
+			   c->seccomp);
+	if (c->dumpable > 2)
+		return bad(p, "dumpable", "%u is not 0, 1 or 2", c->dumpable);
+	if (c->keepcaps != !!(c->securebits & SECBIT_KEEP_CAPS))
+		return bad(p, "keepcaps", "%u disagrees with securebits 0x%x",
+			   c->keepcaps, c->securebits);
+	if (c->child_subreaper > 1)
+		return bad(p, "child_subreaper", "%u is not 0 or 1",
+			   c->child_subreaper);
+	if (c->pdeathsig > KT_PIMG_NSIG)
+		return bad(p, "pdeathsig", "%u is not a signal 0..64",
+			   c->pdeathsig);
+	if (c->thp_disable > 1)
+		return bad(p, "thp_disable", "%u is not 0 or 1",
+			   c->thp_disable);
+	if (c->personality == UINT32_MAX)
+		return bad(p, "personality", "0xffffffff is not a persona");
+	if (c->reserved)
+		return bad(p, "reserved", "0x%x is not 0", c->reserved);
+	if (c->groups.len % 4 || c->groups.len / 4 > KT_PIMG_NGROUPS_MAX)
+		return bad(p, "groups",
+			   "%u bytes are not at most %d groups of 4 bytes",
+			   c->groups.len, KT_PIMG_NGROUPS_MAX);
+	for (uint32_t i = 0; i < c->groups.len / 4; i++)
+		if (kt_img_get_le((const unsigned char *)c->groups.data + 4 * i,
+				  4) == UINT32_MAX)
+			return bad(p, "groups", "group %u is -1", i);
 	return 0;
 }
 
@@ -461,6 +532,7 @@ static int take_record(struct parse *p, const struct kt_img_record *rec)
 		struct kt_pimg_fd fd;
 		struct kt_pimg_vma vma;
 		struct kt_pimg_run run;
+		struct kt_pimg_creds creds;
 	} u;
 	void *slot;
 	int r;
@@ -483,6 +555,13 @@ static int take_record(struct parse *p, const struct kt_img_record *rec)
 		r = check_files(p, &u.files);
 		if (!r)
 			img->files = u.files;
+		return r;
+	case KT_PREC_CREDS:
+		r = check_creds(p, &u.creds);
+		if (!r) {
+			img->creds = u.creds;
+			img->has_creds = true;
+		}
 		return r;
 	case KT_PREC_THREAD:
 		r = check_thread(p, &u.thread);
@@ -558,6 +637,11 @@ static int check_complete(struct parse *p)
 	if (p->n_files != 1)
 		return kt_img_bad(&p->in, -EBADMSG, end,
 				  "the image has no files record");
+	if (p->minor >= 2 && p->n_creds != 1)
+		return kt_img_bad(&p->in, -EBADMSG, end,
+				  "the image has no creds record (version "
+				  "1.%u)",
+				  p->minor);
 	if (!find_thread(p, img->proc.pid))
 		return kt_img_bad(&p->in, -EBADMSG, end,
 				  "no thread record for thread %d, the "

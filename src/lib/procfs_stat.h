@@ -46,4 +46,34 @@ KT_HIDDEN int kt_procfs_status_umask(const char *text, size_t len,
 				     unsigned *ret_umask,
 				     struct kt_parse_error *err);
 
+/* The most groups the Groups line may list (NGROUPS_MAX). */
+#define KT_PROC_NGROUPS_MAX 65536
+
+/* The credentials and security state of /proc/PID/status. */
+struct kt_proc_creds {
+	uint32_t uid[4];  /* Uid: real, effective, saved, filesystem */
+	uint32_t gid[4];  /* Gid: likewise */
+	uint32_t *groups; /* Groups: malloc'd (NULL if none), the caller
+			     frees it */
+	size_t n_groups;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	unsigned no_new_privs; /* 0 or 1 */
+	unsigned seccomp;      /* 0, 1 (strict), 2 (filter); 0 if no line */
+};
+
+/*
+ * The lines "Uid:" and "Gid:" (four "\t%u"), "Groups:" ("\t", then
+ * "%u" separated by single spaces, and a trailing space as Linux >= 4.5
+ * writes it, or none), "CapInh:" .. "CapAmb:" ("\t%016llx"),
+ * "NoNewPrivs:" ("\t0" or "\t1") and "Seccomp:" ("\t0" .. "\t2"; a
+ * kernel without CONFIG_SECCOMP has none: 0) of /proc/PID/status. Each
+ * but Seccomp must appear, and none twice. Returns 0 and *ret (free
+ * ret->groups), -ENOENT with err naming a missing line (Linux < 4.10 has
+ * no NoNewPrivs), -EINVAL with err quoting a malformed or repeated line,
+ * or -ENOMEM; *ret is untouched on failure.
+ */
+KT_HIDDEN int kt_procfs_status_creds(const char *text, size_t len,
+				     struct kt_proc_creds *ret,
+				     struct kt_parse_error *err);
+
 #endif /* KT_LIB_PROCFS_STAT_H */

@@ -15,7 +15,8 @@
  *      cwd and umask, leaves our rseq area, says so through a pipe and
  *      waits;
  *   4. it is seized (inject.h) and the restorer runs in it (restorer.h):
- *      memory, vdso, mm layout, signals, timers, rseq, rlimits;
+ *      memory, vdso, mm layout, signals, timers, rseq, rlimits, then the
+ *      persona and the credentials;
  *   5. release is told to put back the image's registers, extended state
  *      and signal mask instead of ours; the area is unmapped; the process
  *      is let go and runs on from where it was dumped.
@@ -333,8 +334,12 @@ static int run(struct kt_rp *rp, struct kt_target *t,
 		return KT_RP_FAIL(rp, r, "handing process %d its registers: %s",
 				  (int)rp->img->proc.pid, strerror(-r));
 	r = call(t, __NR_munmap, (long)rp->area, (long)rp->area_len);
+	/* Ours (SIGKILL should we die) gives way to the image's: a change
+	 * of credentials in the restorer may have cleared it. */
 	if (r == 0)
-		r = call(t, __NR_prctl, PR_SET_PDEATHSIG, 0);
+		r = call(t, __NR_prctl, PR_SET_PDEATHSIG,
+			 rp->img->has_creds ? (long)rp->img->creds.pdeathsig
+					    : 0);
 	if (r < 0)
 		return KT_RP_FAIL(rp, r,
 				  "removing the restorer from process %d: %s",

@@ -19,10 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "procfs_maps.h"
 #include "procfs_read.h"
+#include "procfs_stat.h"
 #include "restore_process.h"
 #include "snapshot.h"
 
@@ -290,6 +293,164 @@ static int check_rlimits(struct kt_rp *rp, struct ktc_restorer_args *a)
 	return 0;
 }
 
+#define CAP_SETGID	 6
+#define CAP_SETUID	 7
+#define CAP_SETPCAP	 8
+#define SECBIT_KEEP_CAPS 0x10u
+#define CAP(n)		 (1ULL << (n))
+
+static bool same_groups(const uint32_t *a, size_t na, const gid_t *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i] != (uint32_t)b[i])
+			return false;
+	return true;
+}
+
+/*
+ * The image's credentials and persona for the restorer, checked against
+ * ours (the new process starts with them): we cannot grant capabilities
+ * we do not have, nor change ids or the bounding set without the
+ * capabilities that takes.
+ */
+static int add_creds(struct kt_rp *rp, struct block *b,
+		     struct ktc_restorer_args *a)
+{
+	const struct kt_pimg_creds *c = &rp->img->creds;
+	struct ktc_rst_creds *rc = &a->creds;
+	struct kt_parse_error perr = {0};
+	struct kt_proc_creds ours;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg, *groups;
+	uint64_t want;
+	size_t n = c->groups.len / 4, off, len;
+	char *text;
+	int ng, r, secbits;
+
+	if (!rp->img->has_creds) {
+		kt_log(KT_LOG_WARN,
+		       "restore: the image (version 1.0 or 1.1) records no "
+		       "credentials: the process gets ours");
+		return 0;
+	}
+	r = kt_read_text("/proc/self/status", &text, &len);
+	if (r == 0)
+		r = kt_procfs_status_creds(text, len, &ours, &perr);
+	free(text);
+	if (r < 0)
+		return KT_RP_FAIL(rp, r,
+				  "reading our own /proc/self/status: %s",
+				  perr.msg[0] ? perr.msg : strerror(-r));
+	free(ours.groups);
+	/* Every capability the image holds must be one we hold. */
+	want = c->cap_prm | c->cap_eff | c->cap_amb;
+	if ((want & ~ours.cap_prm) ||
+	    (c->cap_inh & ~(ours.cap_prm | ours.cap_inh)) ||
+	    (c->cap_bnd & ~ours.cap_bnd))
+		return KT_RP_FAIL(
+			rp, -EPERM,
+			"the image's capabilities (permitted 0x%llx, "
+			"inheritable 0x%llx, bounding 0x%llx) are not a subset "
+			"of ours (permitted 0x%llx, inheritable 0x%llx, "
+			"bounding 0x%llx): we cannot grant what we do not "
+			"have",
+			(unsigned long long)want,
+			(unsigned long long)c->cap_inh,
+			(unsigned long long)c->cap_bnd,
+			(unsigned long long)ours.cap_prm,
+			(unsigned long long)ours.cap_inh,
+			(unsigned long long)ours.cap_bnd);
+	if ((ours.cap_bnd & ~c->cap_bnd) && !(ours.cap_eff & CAP(CAP_SETPCAP)))
+		return KT_RP_FAIL(rp, -EPERM,
+				  "the image's bounding set 0x%llx is smaller "
+				  "than ours: dropping ours needs "
+				  "CAP_SETPCAP",
+				  (unsigned long long)c->cap_bnd);
+	secbits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+	if (secbits < 0)
+		return KT_RP_FAIL(rp, -errno, "PR_GET_SECUREBITS: %s",
+				  strerror(errno));
+	if ((((uint32_t)secbits ^ c->securebits) & ~SECBIT_KEEP_CAPS) &&
+	    !(c->cap_eff & CAP(CAP_SETPCAP)))
+		return KT_RP_FAIL(rp, -EPERM,
+				  "the image's securebits 0x%x differ from "
+				  "ours (0x%x), and setting them needs "
+				  "CAP_SETPCAP, which the image lacks",
+				  c->securebits, (unsigned)secbits);
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 && !c->no_new_privs)
+		kt_log(KT_LOG_WARN,
+		       "restore: we run with no_new_privs, the image does "
+		       "not: the process inherits ours");
+	if (ours.seccomp)
+		kt_log(KT_LOG_WARN,
+		       "restore: we run under seccomp: the process inherits "
+		       "our filters");
+
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
+	    (ng = getgroups(0, NULL)) < 0)
+		return KT_RP_FAIL(rp, -errno, "our credentials: %s",
+				  strerror(errno));
+	groups = malloc(((size_t)ng + 1) * sizeof(*groups));
+	if (!groups)
+		return -ENOMEM;
+	ng = getgroups(ng, groups);
+	if (ng < 0) {
+		r = -errno;
+		free(groups);
+		return KT_RP_FAIL(rp, r, "getgroups: %s", strerror(-r));
+	}
+	rc->set = KTC_RST_SET_CREDS;
+	if (!same_groups(c->groups.data, n, groups, (size_t)ng))
+		rc->set |= KTC_RST_SET_GROUPS;
+	free(groups);
+	if (c->gid[0] != rg || c->gid[1] != eg || c->gid[2] != sg)
+		rc->set |= KTC_RST_SET_GIDS;
+	if (c->uid[0] != ru || c->uid[1] != eu || c->uid[2] != su)
+		rc->set |= KTC_RST_SET_UIDS;
+	if ((rc->set & (KTC_RST_SET_GROUPS | KTC_RST_SET_GIDS) ||
+	     c->gid[3] != c->gid[1]) &&
+	    !(ours.cap_eff & CAP(CAP_SETGID)))
+		return KT_RP_FAIL(rp, -EPERM,
+				  "the image's groups or gids (%u %u %u %u) "
+				  "are not ours: changing them needs "
+				  "CAP_SETGID",
+				  c->gid[0], c->gid[1], c->gid[2], c->gid[3]);
+	if ((rc->set & KTC_RST_SET_UIDS || c->uid[3] != c->uid[1]) &&
+	    !(ours.cap_eff & CAP(CAP_SETUID)))
+		return KT_RP_FAIL(rp, -EPERM,
+				  "the image's uids (%u %u %u %u) are not "
+				  "ours: changing them needs CAP_SETUID",
+				  c->uid[0], c->uid[1], c->uid[2], c->uid[3]);
+
+	off = take(b, c->groups.len, 16);
+	if (off == SIZE_MAX)
+		return -ENOMEM;
+	if (c->groups.len)
+		memcpy(b->p + off, c->groups.data, c->groups.len);
+	rc->groups_off = off;
+	rc->n_groups = (uint32_t)n;
+	memcpy(rc->uid, c->uid, sizeof(rc->uid));
+	memcpy(rc->gid, c->gid, sizeof(rc->gid));
+	rc->cap_inh = c->cap_inh;
+	rc->cap_prm = c->cap_prm;
+	rc->cap_eff = c->cap_eff;
+	rc->cap_bnd = c->cap_bnd;
+	rc->cap_amb = c->cap_amb;
+	rc->timerslack = c->timerslack;
+	rc->securebits = c->securebits;
+	rc->no_new_privs = c->no_new_privs;
+	/* 2 (SUID_DUMP_ROOT) cannot be set: 0 is the nearest, a process
+	 * neither traceable nor dumped as its user. */
+	rc->dumpable = c->dumpable == 1;
+	rc->child_subreaper = c->child_subreaper;
+	rc->pdeathsig = c->pdeathsig;
+	rc->thp_disable = c->thp_disable;
+	rc->personality = c->personality;
+	return 0;
+}
+
 static int add_signals(struct kt_rp *rp, struct block *b,
 		       struct ktc_restorer_args *a)
 {
@@ -427,6 +588,8 @@ int kt_rp_build_args(struct kt_rp *rp)
 		r = add_mm(rp, &b, &a);
 	if (!r)
 		r = add_timers_and_fds(rp, &b, &a);
+	if (!r)
+		r = add_creds(rp, &b, &a);
 	if (r < 0) {
 		free(b.p);
 		return r == -ENOMEM ? KT_RP_FAIL(rp, r, "out of memory") : r;
@@ -520,6 +683,27 @@ static const char *const stage_names[] = {
 	[KTC_RST_CLOSE] = "closing working descriptor",
 	[KTC_RST_RLIMIT] = "setting rlimit",
 	[KTC_RST_ADVISE] = "advising (madvise)",
+	[KTC_RST_PERSONALITY] = "setting the personality",
+	[KTC_RST_TIMERSLACK] = "setting the timer slack (PR_SET_TIMERSLACK)",
+	[KTC_RST_THP] = "setting THP-disable (PR_SET_THP_DISABLE)",
+	[KTC_RST_SUBREAPER] = "setting the child subreaper "
+			      "(PR_SET_CHILD_SUBREAPER)",
+	[KTC_RST_PDEATHSIG] = "setting the parent-death signal "
+			      "(PR_SET_PDEATHSIG)",
+	[KTC_RST_CAPBSET] = "dropping from the bounding set (PR_CAPBSET_DROP) "
+			    "capability",
+	[KTC_RST_KEEPCAPS] = "keeping capabilities (PR_SET_KEEPCAPS)",
+	[KTC_RST_GROUPS] = "setting the supplementary groups (setgroups)",
+	[KTC_RST_GID] = "setting the gids (setresgid)",
+	[KTC_RST_FSGID] = "setting the filesystem gid (setfsgid)",
+	[KTC_RST_UID] = "setting the uids (setresuid)",
+	[KTC_RST_FSUID] = "setting the filesystem uid (setfsuid)",
+	[KTC_RST_CAPSET] = "setting the capabilities (capset)",
+	[KTC_RST_AMBIENT] = "raising the ambient capability "
+			    "(PR_CAP_AMBIENT_RAISE)",
+	[KTC_RST_SECUREBITS] = "setting the securebits (PR_SET_SECUREBITS)",
+	[KTC_RST_NO_NEW_PRIVS] = "setting no_new_privs (PR_SET_NO_NEW_PRIVS)",
+	[KTC_RST_DUMPABLE] = "setting dumpable (PR_SET_DUMPABLE)",
 };
 
 /* " (DONTFORK DONTDUMP)": the advice a failing madvise had to give. */
@@ -569,7 +753,10 @@ int kt_rp_explain(struct kt_rp *rp, const struct ktc_restorer_args *out,
 	} else if (out->stage == KTC_RST_SIGACTION ||
 		   out->stage == KTC_RST_PENDING ||
 		   out->stage == KTC_RST_CLOSE ||
-		   out->stage == KTC_RST_RLIMIT) {
+		   out->stage == KTC_RST_RLIMIT ||
+		   out->stage == KTC_RST_CAPBSET ||
+		   out->stage == KTC_RST_AMBIENT ||
+		   out->stage == KTC_RST_FSUID || out->stage == KTC_RST_FSGID) {
 		(void)snprintf(where, sizeof(where), " %llu",
 			       (unsigned long long)out->index);
 	}

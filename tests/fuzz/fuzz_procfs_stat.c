@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer target: the /proc/PID/stat and status Umask parsers on
- * arbitrary bytes. */
+/* libFuzzer target: the /proc/PID/stat, status Umask and status
+ * credentials parsers on arbitrary bytes. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,5 +27,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (r < 0 && r != -ENOENT && err.msg[0] == '\0')
 		abort();
+
+	struct kt_proc_creds cr = {.n_groups = 12345};
+
+	err.msg[0] = '\0';
+	r = kt_procfs_status_creds((const char *)data, size, &cr, &err);
+	if (r < 0 &&
+	    (cr.n_groups != 12345 || (r != -ENOMEM && err.msg[0] == '\0')))
+		abort(); /* says why, leaves the output alone */
+	if (r == 0 &&
+	    (cr.n_groups > KT_PROC_NGROUPS_MAX || (cr.n_groups && !cr.groups) ||
+	     cr.no_new_privs > 1 || cr.seccomp > 2))
+		abort();
+	if (r == 0)
+		free(cr.groups);
 	return 0;
 }
