@@ -329,12 +329,13 @@ static int add_creds(struct kt_rp *rp, struct block *b,
 	char *text;
 	int ng, r, secbits;
 
-	if (!rp->img->has_creds) {
-		kt_log(KT_LOG_WARN,
-		       "restore: the image (version 1.0 or 1.1) records no "
-		       "credentials: the process gets ours");
-		return 0;
-	}
+	/* Without them the process would get ours: root's, most of the
+	 * time, whoever it ran as. */
+	if (!rp->img->has_creds)
+		return KT_RP_FAIL(rp, -EPROTONOSUPPORT,
+				  "the image (version 1.0 or 1.1) records no "
+				  "credentials, and the process would get "
+				  "ours: dump it again with this version");
 	r = kt_read_text("/proc/self/status", &text, &len);
 	if (r == 0)
 		r = kt_procfs_status_creds(text, len, &ours, &perr);
