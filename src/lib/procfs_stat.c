@@ -78,20 +78,18 @@ int kt_procfs_stat_parse(const char *text, size_t len, struct kt_proc_stat *ret,
 int kt_procfs_status_umask(const char *text, size_t len, unsigned *ret_umask,
 			   struct kt_parse_error *err)
 {
-	const char *p = text, *end = text + len;
+	struct kt_lines it = {text, text + len, 0};
+	struct kt_cursor c;
 	unsigned umask = 0;
 	bool seen = false;
-	size_t line = 0;
 	int r;
 
 	r = kt_text_check(text, len, err);
 	if (r < 0)
 		return r;
-	for (; p < end; p++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		struct kt_cursor c = {p, nl};
+	while (kt_next_line(&it, &c)) {
+		const char *p = c.p, *nl = c.end;
 
-		line++;
 		if (kt_eat(&c, "Umask:")) {
 			/* "%#04o": "0" and three octal digits */
 			unsigned v = 0;
@@ -103,15 +101,14 @@ int kt_procfs_status_umask(const char *text, size_t len, unsigned *ret_umask,
 			}
 			if (!ok)
 				return kt_text_fail(
-					err, line, p, nl,
+					err, it.n, p, nl,
 					"expected \"Umask:\\t0NNN\"");
 			if (seen)
-				return kt_text_fail(err, line, p, nl,
+				return kt_text_fail(err, it.n, p, nl,
 						    "line appears twice");
 			seen = true;
 			umask = v;
 		}
-		p = nl;
 	}
 	if (!seen)
 		return -ENOENT;
@@ -211,28 +208,25 @@ int kt_procfs_status_creds(const char *text, size_t len,
 		"Uid:",	   "Gid:",    "Groups:", "CapInh:",	"CapPrm:",
 		"CapEff:", "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:"};
 	struct kt_proc_creds cr = {0};
-	struct kt_cursor groups_at = {0};
-	const char *p = text, *end = text + len;
+	struct kt_cursor groups_at = {0}, c;
+	struct kt_lines it = {text, text + len, 0};
 	bool seen[N] = {false};
-	size_t line = 0;
 	int r;
 
 	r = kt_text_check(text, len, err);
 	if (r < 0)
 		return r;
-	for (; p < end; p++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		struct kt_cursor c = {p, nl};
+	while (kt_next_line(&it, &c)) {
+		const char *p = c.p, *nl = c.end;
 		uint64_t *caps[] = {&cr.cap_inh, &cr.cap_prm, &cr.cap_eff,
 				    &cr.cap_bnd, &cr.cap_amb};
 		bool ok = true;
 		int k;
 
-		line++;
 		for (k = 0; k < N && !kt_eat(&c, keys[k]); k++)
 			;
 		if (k < N && seen[k])
-			return kt_text_fail(err, line, p, nl,
+			return kt_text_fail(err, it.n, p, nl,
 					    "line appears twice");
 		switch (k) {
 		case UID:
@@ -259,7 +253,7 @@ int kt_procfs_status_creds(const char *text, size_t len,
 			break;
 		}
 		if (!ok)
-			return kt_text_fail(err, line, p, nl,
+			return kt_text_fail(err, it.n, p, nl,
 					    k == GROUPS
 						    ? "expected \"Groups:\" "
 						      "and ids separated "
@@ -269,7 +263,6 @@ int kt_procfs_status_creds(const char *text, size_t len,
 						    : "malformed");
 		if (k < N)
 			seen[k] = true;
-		p = nl;
 	}
 	for (int k = 0; k < SECCOMP; k++)
 		if (!seen[k]) {

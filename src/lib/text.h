@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -53,5 +54,28 @@ static inline bool kt_at_end(const struct kt_cursor *c)
 /* Refuse NUL bytes and a last line without '\n'. Returns 0 or -EINVAL. */
 KT_HIDDEN int kt_text_check(const char *text, size_t len,
 			    struct kt_parse_error *err);
+
+/* The lines of a text kt_text_check() accepted, one after the other. */
+struct kt_lines {
+	const char *p, *end;
+	size_t n; /* lines taken: the 1-based number of the last one */
+};
+
+/* Take the next line into *line (up to its '\n'); false at the end. */
+static inline bool kt_next_line(struct kt_lines *it, struct kt_cursor *line)
+{
+	const char *nl;
+
+	if (it->p >= it->end)
+		return false;
+	nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+	if (!nl)
+		nl = it->end; /* not after kt_text_check(); stay safe */
+	line->p = it->p;
+	line->end = nl;
+	it->p = nl + 1;
+	it->n++;
+	return true;
+}
 
 #endif /* KT_LIB_TEXT_H */
