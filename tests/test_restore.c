@@ -792,31 +792,29 @@ Test(restore, workload_static_runs_survives_a_dump_and_stops, .timeout = 300,
 
 /* ---- restores ---- */
 
-Test(restore, compute_dynamic, .timeout = 120, .fini = cleanup)
+/* Start prog with features, then dump, kill, restore and stop it. */
+static void start_and_roundtrip(const char *prog, const char *features)
 {
 	struct wl w;
 	struct status final;
 
-	wl_start(&w, WL_DYNAMIC, "compute");
+	wl_start(&w, prog, features);
 	roundtrip(&w, NULL, NULL, &final);
+}
+
+Test(restore, compute_dynamic, .timeout = 120, .fini = cleanup)
+{
+	start_and_roundtrip(WL_DYNAMIC, "compute");
 }
 
 Test(restore, compute_static, .timeout = 120, .fini = cleanup)
 {
-	struct wl w;
-	struct status final;
-
-	wl_start(&w, WL_STATIC, "compute");
-	roundtrip(&w, NULL, NULL, &final);
+	start_and_roundtrip(WL_STATIC, "compute");
 }
 
 Test(restore, shared_anonymous_memory, .timeout = 120, .fini = cleanup)
 {
-	struct wl w;
-	struct status final;
-
-	wl_start(&w, WL_DYNAMIC, "shm");
-	roundtrip(&w, NULL, NULL, &final);
+	start_and_roundtrip(WL_DYNAMIC, "shm");
 }
 
 Test(restore, timers_explicit_ids, .timeout = 300, .fini = cleanup)
