@@ -459,6 +459,23 @@ static char *read_maps(pid_t pid)
 	return text[which];
 }
 
+/* The first line where two /proc/PID/maps texts differ, into buf. */
+static const char *maps_diff(const char *a, const char *b, char *buf,
+			     size_t len)
+{
+	while (*a && *a == *b) {
+		const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+
+		if (!ea || !eb || ea - a != eb - b || memcmp(a, b, ea - a))
+			break;
+		a = ea + 1;
+		b = eb + 1;
+	}
+	snprintf(buf, len, "was \"%.*s\", is \"%.*s\"", (int)strcspn(a, "\n"),
+		 a, (int)strcspn(b, "\n"), b);
+	return buf;
+}
+
 static void read_code(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec l = {buf, len}, r = {(void *)(uintptr_t)addr, len};
@@ -503,10 +520,13 @@ static void expect_same_sigs(pid_t pid, const struct thread_sigs *s, size_t n)
 		unsigned long long blk = status_field(pid, s[i].tid, "SigBlk");
 
 		if (s[i].tid == pid)
-			cr_expect_eq(blk, s[i].blk, "SigBlk of %d", s[i].tid);
+			cr_expect_eq(blk, s[i].blk,
+				     "SigBlk of %d: %llx, was %llx", s[i].tid,
+				     blk, s[i].blk);
 		else
 			cr_expect_eq(no_timers(blk), no_timers(s[i].blk),
-				     "SigBlk of %d", s[i].tid);
+				     "SigBlk of %d (worker): %llx, was %llx",
+				     s[i].tid, blk, s[i].blk);
 		cr_expect_eq(no_timers(status_field(pid, s[i].tid, "SigPnd")),
 			     s[i].pnd, "SigPnd of %d", s[i].tid);
 	}
@@ -655,7 +675,7 @@ Test(inject, seize_release_leaves_it_as_it_was, .timeout = 60)
 {
 	struct user_regs_struct regs0[MAX_TASKS], regs1[MAX_TASKS];
 	struct thread_sigs sigs[MAX_TASKS];
-	char before[LINE_MAX_], *maps0, *maps1;
+	char before[LINE_MAX_], *maps0, *maps1, diff[512];
 	uint8_t code0[64], code1[64];
 	unsigned long long shd0;
 	struct kt_target *t;
@@ -700,7 +720,8 @@ Test(inject, seize_release_leaves_it_as_it_was, .timeout = 60)
 
 		expect_all_traced(w.pid, false);
 		maps1 = read_maps(w.pid);
-		cr_expect_str_eq(maps1, maps0, "memory map changed");
+		cr_expect_str_eq(maps1, maps0, "memory map changed: %s",
+				 maps_diff(maps0, maps1, diff, sizeof(diff)));
 		read_code(w.pid, exec_addr, code1, sizeof(code1));
 		cr_expect_eq(memcmp(code0, code1, sizeof(code0)), 0,
 			     "code bytes at %#" PRIx64 " changed", exec_addr);
@@ -1437,14 +1458,24 @@ Test(inject, signals_in_flight_are_not_lost, .timeout = 120)
 	wl_end(&w);
 }
 
-/* mov $400000000,%rcx; 1: dec %rcx; jnz 1b; mov $5,%eax; ret (~0.1 s) */
-static const uint8_t code_spin[] = {0x48, 0xb9, 0x00, 0x84, 0xd7, 0x17, 0x00,
-				    0x00, 0x00, 0x00, 0x48, 0xff, 0xc9, 0x75,
-				    0xfb, 0xb8, 0x05, 0x00, 0x00, 0x00, 0xc3};
+/*
+ * Says it runs, then waits for a word to be set, and returns 5 (6 if no one
+ * set it in 2^31 rounds, seconds at the least):
+ * movq $1,8(%rdi); movabs $0x80000000,%rcx; 1: cmpq $0,(%rdi); jne 2f;
+ * pause; dec %rcx; jnz 1b; mov $6,%eax; ret; 2: mov $5,%eax; ret
+ */
+static const uint8_t code_wait_word[] = {
+	0x48, 0xc7, 0x47, 0x08, 0x01, 0x00, 0x00, 0x00, 0x48, 0xb9, 0x00,
+	0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x48, 0x83, 0x3f, 0x00,
+	0x75, 0x0d, 0xf3, 0x90, 0x48, 0xff, 0xc9, 0x75, 0xf3, 0xb8, 0x06,
+	0x00, 0x00, 0x00, 0xc3, 0xb8, 0x05, 0x00, 0x00, 0x00, 0xc3};
 
 /*
  * A SIGSTOP sent while our code runs cannot be blocked: the run thread
  * stops delivering it, we hold it, and it takes effect after release.
+ * "While": the code says it started and then waits; another process sees
+ * that, sends the SIGSTOP, and only then lets the code return. (A fixed
+ * delay and a fixed-length run missed each other on a loaded machine.)
  */
 Test(inject, signal_during_run_is_held, .timeout = 30)
 {
@@ -1461,28 +1492,44 @@ Test(inject, signal_during_run_is_held, .timeout = 30)
 	wl_report(&w, before, sizeof(before));
 	t = seize(w.pid);
 	cr_assert_eq(kt_target_scratch(t, 4096, &scratch), 0);
+	/* the word the code waits for, and the one it sets when it runs */
+	uint64_t words[2] = {0, 0}, word = scratch + 2048;
+
+	cr_assert_eq(kt_target_write(t, word, words, sizeof(words)), 0);
 	fflush(NULL);
 	sender = fork();
 	cr_assert_geq(sender, 0);
 	if (sender == 0) {
-		/* while the code runs: the run thread (the leader, stopped
-		 * in the seize until then) is running */
+		struct iovec l = {&words[1], 8},
+			     r = {(void *)(uintptr_t)(word + 8), 8};
+		uint64_t one = 1;
 		struct timespec start;
 
 		now(&start);
-		while (proc_state(w.pid, w.pid) != 'R') {
+		while (process_vm_readv(w.pid, &l, 1, &r, 1, 0) == 8 &&
+		       words[1] == 0) {
 			if (ms_since(&start) > WAIT_MS)
 				_exit(2);
 			sleep_ms(1);
 		}
-		_exit(kill(w.pid, SIGSTOP) == 0 ? 0 : 1);
+		if (words[1] != 1)
+			_exit(3);
+		if (kill(w.pid, SIGSTOP) < 0)
+			_exit(4);
+		l = (struct iovec){&one, 8};
+		r = (struct iovec){(void *)(uintptr_t)word, 8};
+		_exit(process_vm_writev(w.pid, &l, 1, &r, 1, 0) == 8 ? 0 : 5);
 	}
-	cr_expect_eq(
-		call_code(t, scratch, code_spin, sizeof(code_spin), 0, &err),
-		5);
+	cr_expect_eq(call_code(t, scratch, code_wait_word,
+			       sizeof(code_wait_word), word, &err),
+		     5);
 	cr_expect_eq(err, 0);
 	cr_assert_eq(waitpid(sender, &status, 0), sender);
-	cr_assert_eq(status, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the sender ended with status 0x%x (2: the code did not "
+		  "start, 3: could not be read, 4: kill, 5: could not be "
+		  "written)",
+		  status);
 	cr_expect_eq(log_count("held for release"), 1, "%s", log_text);
 	cr_expect_eq(sys(t, __NR_getpid, 0, 0), w.pid);
 	cr_assert_eq(kt_target_release(t), 0, "%s", log_text);
