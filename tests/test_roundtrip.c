@@ -973,3 +973,48 @@ Test(capture, nothing_to_capture, .timeout = 30)
 	cr_expect_eq(kt_snapshot_itimer(snap, ITIMER_REAL)->value.tv_sec, 0);
 	kt_snapshot_free(snap);
 }
+
+/*
+ * A timerfd recorded as due now (1 ns) keeps the expiry it is due for:
+ * restored naively it would expire between timerfd_settime and
+ * TFD_IOC_SET_TICKS, and the ioctl would overwrite the tick. Its ticks are
+ * read back well within one period of the restore, so exactly one more
+ * than recorded is right, and the next expiry is a period away.
+ */
+Test(restore, timerfd_due_now_keeps_its_expiry, .timeout = 30)
+{
+	enum { FD = 61, TICKS = 5 };
+	const int64_t period = 200000000; /* 200 ms */
+	struct kt_snapshot *snap = kt_snapshot_new();
+	struct kt_timerfd t = {.fd = FD,
+			       .clock = CLOCK_MONOTONIC,
+			       .fd_flags = TFD_NONBLOCK,
+			       .value = {0, 1},
+			       .interval = {0, period},
+			       .ticks = TICKS};
+	struct kt_snap_error serr;
+	struct itimerspec cur;
+	int64_t t0, t1;
+	uint64_t n = 0;
+
+	cr_assert_not_null(snap);
+	cr_assert_eq(kt_snapshot_add_timerfd(snap, &t), 0);
+	cr_assert_eq(kt_snapshot_finish(snap, &serr), 0);
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	cr_assert_eq(kt_restore_self(snap, NULL), 0);
+	cr_assert_eq(read(FD, &n, sizeof(n)), (ssize_t)sizeof(n));
+	cr_assert_eq(timerfd_gettime(FD, &cur), 0);
+	t1 = clock_ns(CLOCK_MONOTONIC);
+	if (t1 - t0 < period)
+		cr_expect_eq(n, TICKS + 1,
+			     "%llu ticks read after the restore, %d recorded "
+			     "and one due",
+			     (unsigned long long)n, TICKS);
+	else
+		cr_expect_geq(n, TICKS + 1);
+	cr_expect(ns(&cur.it_value) > 0 && ns(&cur.it_value) <= period,
+		  "next expiry %lld ns away, period %lld",
+		  (long long)ns(&cur.it_value), (long long)period);
+	close(FD);
+	kt_snapshot_free(snap);
+}

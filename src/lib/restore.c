@@ -78,6 +78,24 @@ static struct ktc_timespec remaining(const struct kt_snapshot *snap,
 	return ns_kts(left + missed * period);
 }
 
+/*
+ * A timerfd due now (1 ns: caught due again, or a deadline passed while
+ * away) would expire between timerfd_settime and TFD_IOC_SET_TICKS, and
+ * the ioctl would overwrite the tick it adds. Count that expiry as a tick
+ * instead, and arm the next one a period away (or leave a one-shot
+ * disarmed, as an expired one is).
+ */
+static void due_now_as_tick(struct ktc_restore_timerfd *t)
+{
+	struct ktc_itimerspec *s = &t->setting;
+
+	if (s->value.sec != 0 || s->value.nsec != 1)
+		return;
+	if (t->ticks < UINT64_MAX)
+		t->ticks++;
+	s->value = s->interval;
+}
+
 static void note_inexact(const struct kt_snapshot *snap)
 {
 	for (size_t i = 0; i < snap->n_timers; i++) {
@@ -160,6 +178,7 @@ int kt_restore_plan_build(const struct kt_snapshot *snap, unsigned flags,
 					    t->clock, &t->value, &t->interval)},
 			.ticks = t->ticks,
 		};
+		due_now_as_tick(&tfds[i]);
 	}
 	for (int w = ITIMER_REAL; w <= ITIMER_PROF; w++) {
 		const struct kt_itimer *it = &snap->itimers[w];
