@@ -1018,3 +1018,26 @@ Test(restore, timerfd_due_now_keeps_its_expiry, .timeout = 30)
 	close(FD);
 	kt_snapshot_free(snap);
 }
+
+/* The consistency rule of a timerfd's two readings around its fdinfo. */
+Test(capture, timerfd_expiry_between_two_readings, .timeout = 10)
+{
+	const int64_t ms = 1000000;
+
+	/* No expiry: a periodic one reads what it read, minus the time. */
+	cr_expect(
+		!kt_timerfd_expired_between(10 * ms, 5 * ms, 5 * ms, 50 * ms));
+	cr_expect(!kt_timerfd_expired_between(10 * ms, 10 * ms, 0, 50 * ms));
+	/* One expiry, the readings close: the time went up. */
+	cr_expect(kt_timerfd_expired_between(1 * ms, 49 * ms, 2 * ms, 50 * ms));
+	/* One expiry, the readings more than a period apart: the time went
+	 * down, which comparing the two alone took for no expiry. */
+	cr_expect(
+		kt_timerfd_expired_between(10 * ms, 5 * ms, 55 * ms, 50 * ms));
+	/* Due again at the first reading, forwarded by the second. */
+	cr_expect(kt_timerfd_expired_between(0, 49 * ms, 1 * ms, 50 * ms));
+	/* A one-shot: expired when it went to 0, else not. */
+	cr_expect(kt_timerfd_expired_between(10 * ms, 0, 10 * ms, 0));
+	cr_expect(!kt_timerfd_expired_between(10 * ms, 3 * ms, 7 * ms, 0));
+	cr_expect(!kt_timerfd_expired_between(0, 0, 7 * ms, 0));
+}

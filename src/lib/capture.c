@@ -212,10 +212,12 @@ static int capture_timerfd(struct capture *cap, int fd)
 	(void)snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	for (int attempt = 0; attempt < 16; attempt++) {
 		struct itimerspec a, b;
+		struct timespec ta, tb;
 		size_t len;
 		char *text;
 		int err;
 
+		(void)clock_gettime(CLOCK_MONOTONIC, &ta); /* cannot fail */
 		if (timerfd_gettime(fd, &a) < 0)
 			return FAIL(cap, errno == EBADF ? -EAGAIN : -errno,
 				    "timerfd %d: timerfd_gettime: %s", fd,
@@ -232,10 +234,10 @@ static int capture_timerfd(struct capture *cap, int fd)
 			return FAIL(cap, -errno,
 				    "timerfd %d: timerfd_gettime: %s", fd,
 				    strerrordesc_np(errno));
-		/* An expiry in between: a periodic timer's remaining time went
-		 * up, or a one-shot's went to zero. */
-		if (ts_ns(&b.it_value) > ts_ns(&a.it_value) ||
-		    (ts_ns(&a.it_value) > 0 && ts_ns(&b.it_value) == 0))
+		(void)clock_gettime(CLOCK_MONOTONIC, &tb);
+		if (kt_timerfd_expired_between(
+			    ts_ns(&a.it_value), ts_ns(&b.it_value),
+			    ts_ns(&tb) - ts_ns(&ta), ts_ns(&a.it_interval)))
 			continue;
 		/* A periodic timer reads 0 only when it is due again right
 		 * after being forwarded: it is due now (1 ns), not disarmed. */

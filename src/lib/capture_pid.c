@@ -323,6 +323,9 @@ static int collect_timerfds(struct pcap *c)
 	f = (void *)((char *)c->args + c->args->timerfds_off);
 	c->args_size = sizeof(*c->args) + c->n_tfds * sizeof(*f);
 	for (int attempt = 0;; attempt++) {
+		/* CLOCK_MONOTONIC as the last run read it, before its
+		 * timerfds */
+		int64_t first_at = ns_of(&c->args->clocks[1]);
 		bool consistent = true;
 
 		for (size_t i = 0; i < c->n_tfds; i++)
@@ -346,7 +349,9 @@ static int collect_timerfds(struct pcap *c)
 					   strerrordesc_np(-f[i].err));
 				goto out;
 			}
-			if (b > a || (a > 0 && b == 0))
+			if (kt_timerfd_expired_between(
+				    a, b, ns_of(&c->args->clocks[1]) - first_at,
+				    ns_of(&first[i].interval)))
 				consistent = false;
 			/* A periodic timer reads 0 only when it is due again
 			 * right after being forwarded: due now (1 ns), not

@@ -29,6 +29,21 @@ struct kt_snapshot {
 /* The clockid_t of each KT_SNAP_* reading. */
 KT_HIDDEN extern const clockid_t kt_snap_clock_ids[KT_SNAP_NCLOCKS];
 
+/*
+ * Whether a timerfd that read a ns remaining, then b ns remaining elapsed
+ * ns later (CLOCK_MONOTONIC), expired in between: a one-shot went to 0;
+ * a periodic one, which without an expiry would read a - elapsed, reads
+ * a period more per expiry. (Comparing b with a alone misses an expiry
+ * when the readings are a period or more apart.)
+ */
+static inline bool kt_timerfd_expired_between(int64_t a, int64_t b,
+					      int64_t elapsed, int64_t period)
+{
+	if (period == 0)
+		return a > 0 && b == 0;
+	return b - (a - elapsed) > period / 2;
+}
+
 KT_HIDDEN struct kt_snapshot *kt_snapshot_new(void);
 /* Append a copy; -ENOMEM. Sorting and validation come with _finish(). */
 KT_HIDDEN int kt_snapshot_add_timer(struct kt_snapshot *snap,
