@@ -405,14 +405,9 @@ static void json_target(struct json *j, const char *key, double value,
 		json_bool(j, key, m[0] == 'm');
 }
 
-static void snapshot_json(struct json *j, const struct bench_view *v,
-			  const struct verdict *d)
+/* The timers of the snapshot and show cases: IDs, clocks, notifications. */
+static void timer_mix_json(struct json *j, unsigned timerfds)
 {
-	const struct bench_results *r = v->res;
-	char key[32];
-
-	json_begin_object(j, "snapshot");
-	json_uint(j, "n", v->cfg->snapshot_n);
 	json_int(j, "first_id", BENCH_SPARSE_FIRST);
 	json_int(j, "stride", BENCH_SPARSE_STRIDE);
 	json_begin_array(j, "clocks");
@@ -424,8 +419,19 @@ static void snapshot_json(struct json *j, const struct bench_view *v,
 	json_string(j, NULL, "SIGEV_SIGNAL");
 	json_string(j, NULL, "SIGEV_NONE");
 	json_end_array(j);
-	json_uint(j, "timerfds", BENCH_SNAPSHOT_TIMERFDS);
+	json_uint(j, "timerfds", timerfds);
 	json_string(j, "itimer", "ITIMER_REAL");
+}
+
+static void snapshot_json(struct json *j, const struct bench_view *v,
+			  const struct verdict *d)
+{
+	const struct bench_results *r = v->res;
+	char key[32];
+
+	json_begin_object(j, "snapshot");
+	json_uint(j, "n", v->cfg->snapshot_n);
+	timer_mix_json(j, BENCH_SNAPSHOT_TIMERFDS);
 	for (int i = 0; i < BENCH_SNAP_STEPS; i++) {
 		const struct bench_series *s = &r->snapshot[i];
 
@@ -461,19 +467,7 @@ static void show_json(struct json *j, const struct bench_view *v,
 	json_begin_object(j, "show");
 	json_uint(j, "n_small", v->cfg->show_n_small);
 	json_uint(j, "n_large", v->cfg->show_n_large);
-	json_int(j, "first_id", BENCH_SPARSE_FIRST);
-	json_int(j, "stride", BENCH_SPARSE_STRIDE);
-	json_begin_array(j, "clocks");
-	json_string(j, NULL, "CLOCK_MONOTONIC");
-	json_string(j, NULL, "CLOCK_REALTIME");
-	json_string(j, NULL, "CLOCK_BOOTTIME");
-	json_end_array(j);
-	json_begin_array(j, "notify");
-	json_string(j, NULL, "SIGEV_SIGNAL");
-	json_string(j, NULL, "SIGEV_NONE");
-	json_end_array(j);
-	json_uint(j, "timerfds", BENCH_SHOW_TIMERFDS);
-	json_string(j, "itimer", "ITIMER_REAL");
+	timer_mix_json(j, BENCH_SHOW_TIMERFDS);
 	json_string(j, "target_idles_in", "read");
 	json_string(j, "timed", "kt_capture_pid");
 	json_us(j, "small_us", r->show_small.median_ns);
