@@ -83,7 +83,6 @@ static int dump_stat(struct kt_dump *d)
 	struct kt_pimg_mm *mm = &d->img->proc.mm;
 	struct kt_parse_error perr;
 	struct kt_proc_stat st;
-	unsigned umask;
 	char *text;
 	size_t len;
 	int r;
@@ -107,12 +106,16 @@ static int dump_stat(struct kt_dump *d)
 	mm->arg_end = st.arg_end;
 	mm->env_start = st.env_start;
 	mm->env_end = st.env_end;
+	return 0;
+}
 
-	r = read_proc(d, "status", &text, &len);
-	if (r < 0)
-		return r;
+static int dump_umask(struct kt_dump *d, const char *text, size_t len)
+{
+	struct kt_parse_error perr;
+	unsigned umask;
+	int r;
+
 	r = kt_procfs_status_umask(text, len, &umask, &perr);
-	free(text);
 	if (r == -ENOENT)
 		return KT_DUMP_FAIL(d, -EOPNOTSUPP,
 				    "/proc/%d/status has no Umask line (Linux "
@@ -128,20 +131,14 @@ static int dump_stat(struct kt_dump *d)
 /* Uid, Gid, Groups, Cap*, NoNewPrivs, Seccomp of /proc/PID/status. A
  * process under seccomp is refused: its filters cannot be restored, and
  * restoring it without them would take it out of its sandbox. */
-static int dump_creds(struct kt_dump *d)
+static int dump_creds(struct kt_dump *d, const char *text, size_t len)
 {
 	struct kt_pimg_creds *c = &d->img->creds;
 	struct kt_parse_error perr;
 	struct kt_proc_creds cr;
-	char *text;
-	size_t len;
 	int r;
 
-	r = read_proc(d, "status", &text, &len);
-	if (r < 0)
-		return r;
 	r = kt_procfs_status_creds(text, len, &cr, &perr);
-	free(text);
 	if (r == -ENOMEM)
 		return r;
 	if (r == -ENOENT)
@@ -172,6 +169,23 @@ static int dump_creds(struct kt_dump *d)
 			     cr.n_groups * sizeof(uint32_t));
 	free(cr.groups);
 	d->img->has_creds = r == 0;
+	return r;
+}
+
+/* /proc/PID/status, read once: the umask and the credentials. */
+static int dump_status(struct kt_dump *d)
+{
+	char *text;
+	size_t len;
+	int r;
+
+	r = read_proc(d, "status", &text, &len);
+	if (r < 0)
+		return r;
+	r = dump_umask(d, text, len);
+	if (r == 0)
+		r = dump_creds(d, text, len);
+	free(text);
 	return r;
 }
 
@@ -309,7 +323,7 @@ int kt_dump_task(struct kt_dump *d)
 	d->img->proc.page_size = KT_PIMG_PAGE_SIZE;
 	r = dump_stat(d);
 	if (!r)
-		r = dump_creds(d);
+		r = dump_status(d);
 	if (!r)
 		r = dump_names(d);
 	if (!r)
