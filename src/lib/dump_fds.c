@@ -190,14 +190,7 @@ static int dump_fd(struct kt_dump *d, int fd)
 	f->flags = info.flags;
 	f->mnt_id = info.mnt_id;
 	f->pos = info.pos;
-	f->file = (struct kt_pimg_file_id){
-		.dev = st.st_dev,
-		.ino = st.st_ino,
-		.rdev = st.st_rdev,
-		.size = st.st_size,
-		.mtime = st.st_mtim,
-		.mode = st.st_mode,
-	};
+	f->file = kt_pimg_file_id_of(&st);
 	return kt_pimg_blob_dup(d->img, &f->path, link, (size_t)n);
 }
 

@@ -351,14 +351,7 @@ static int identify_file(struct mem *m, const struct kt_proc_map *map,
 				    "its path (replaced, or in another mount "
 				    "namespace): not supported",
 				    map->start, map->end, (int)m->d->pid, link);
-	v->file = (struct kt_pimg_file_id){
-		.dev = st.st_dev,
-		.ino = st.st_ino,
-		.rdev = st.st_rdev,
-		.size = st.st_size,
-		.mtime = st.st_mtim,
-		.mode = st.st_mode,
-	};
+	v->file = kt_pimg_file_id_of(&st);
 	return kt_pimg_blob_dup(m->d->img, &v->name, link, (size_t)n);
 }
 

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -261,6 +262,19 @@ KT_HIDDEN void kt_process_image_free(struct kt_process_image *img);
 
 /* Copy len bytes into memory the image owns and point *blob at it:
  * 0 or -ENOMEM. */
+/* The identity of a file as stat(2) gives it. */
+static inline struct kt_pimg_file_id kt_pimg_file_id_of(const struct stat *st)
+{
+	return (struct kt_pimg_file_id){
+		.dev = st->st_dev,
+		.ino = st->st_ino,
+		.rdev = st->st_rdev,
+		.size = st->st_size,
+		.mtime = st->st_mtim,
+		.mode = st->st_mode,
+	};
+}
+
 KT_HIDDEN int kt_pimg_blob_dup(struct kt_process_image *img,
 			       struct kt_img_blob *blob, const void *data,
 			       size_t len);
