@@ -88,6 +88,10 @@ int bench_process(const void *arg, struct bench_sample *out);  /* process.c */
 /* Set out->msg (cut to fit). */
 void bench_msg(struct bench_sample *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Block signo and SIGALRM, so that a late expiry of the timers stays
+ * pending. 0, or -errno with out->msg set. */
+int bench_block_signals(int signo, struct bench_sample *out)
+	__attribute__((warn_unused_result));
 /* CLOCK_MONOTONIC in ns. 0 or -errno. */
 int bench_now_ns(uint64_t *ret) __attribute__((warn_unused_result));
 /*

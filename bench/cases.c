@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,4 +254,23 @@ int bench_sparse_raw(const void *arg, struct bench_sample *out)
 	err = elapsed(start, out);
 	out->count = c->n;
 	return err;
+}
+
+int bench_block_signals(int signo, struct bench_sample *out)
+{
+	sigset_t set;
+	int err;
+
+	if (sigemptyset(&set) < 0 || sigaddset(&set, signo) < 0 ||
+	    sigaddset(&set, SIGALRM) < 0) {
+		err = -errno;
+		bench_msg(out, "sigaddset(%d): %s", signo, strerror(-err));
+		return err;
+	}
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
+		err = -errno;
+		bench_msg(out, "sigprocmask: %s", strerror(-err));
+		return err;
+	}
+	return 0;
 }

@@ -70,26 +70,6 @@ static void set_specs(struct kt_timer_spec *specs, unsigned n, int signo)
 	}
 }
 
-/* Block the timers' signal and SIGALRM: a late expiry stays pending. */
-static int block_signals(int signo, struct bench_sample *out)
-{
-	sigset_t set;
-	int err;
-
-	if (sigemptyset(&set) < 0 || sigaddset(&set, signo) < 0 ||
-	    sigaddset(&set, SIGALRM) < 0) {
-		err = -errno;
-		bench_msg(out, "sigaddset(%d): %s", signo, strerror(-err));
-		return err;
-	}
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
-		err = -errno;
-		bench_msg(out, "sigprocmask: %s", strerror(-err));
-		return err;
-	}
-	return 0;
-}
-
 static int create_timers(const struct kt_timer_spec *specs, unsigned n,
 			 struct bench_sample *out)
 {
@@ -174,7 +154,7 @@ static int target_set_up(unsigned n, pid_t measurer, struct bench_sample *out)
 		bench_msg(out, "no real-time signal free for the timers");
 		return -ENOSYS;
 	}
-	err = block_signals(signo, out);
+	err = bench_block_signals(signo, out);
 	if (err < 0)
 		return err;
 	specs = calloc(n, sizeof(*specs));

@@ -91,26 +91,6 @@ static void set_specs(struct snap_run *r)
 	}
 }
 
-/* Block the timers' signal and SIGALRM: a late expiry stays pending. */
-static int block_signals(const struct snap_run *r, struct bench_sample *out)
-{
-	sigset_t set;
-	int err;
-
-	if (sigemptyset(&set) < 0 || sigaddset(&set, r->signo) < 0 ||
-	    sigaddset(&set, SIGALRM) < 0) {
-		err = -errno;
-		bench_msg(out, "sigaddset(%d): %s", r->signo, strerror(-err));
-		return err;
-	}
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
-		err = -errno;
-		bench_msg(out, "sigprocmask: %s", strerror(-err));
-		return err;
-	}
-	return 0;
-}
-
 static int create_timers(struct snap_run *r, struct bench_sample *out)
 {
 	struct kt_create_report rep = {0};
@@ -476,7 +456,7 @@ static int run(struct snap_run *r, struct bench_sample *out)
 
 	err = bench_warm_up(KT_PATH_EXPLICIT, out);
 	if (err >= 0)
-		err = block_signals(r, out);
+		err = bench_block_signals(r->signo, out);
 	if (err >= 0)
 		err = create_timers(r, out);
 	if (err >= 0)
